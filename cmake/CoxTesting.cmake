@@ -25,6 +25,7 @@ function(cox_add_layer_tests layer)
         target_link_libraries(cox_${layer}_concurrent_tests PRIVATE ${ARGN} GTest::gtest GTest::gmock GTest::gtest_main cox_compile_options)
         target_include_directories(cox_${layer}_concurrent_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src ${CMAKE_CURRENT_SOURCE_DIR}/test)
         set_target_properties(cox_${layer}_concurrent_tests PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
-        gtest_discover_tests(cox_${layer}_concurrent_tests PROPERTIES LABELS "${layer};concurrent" DISCOVERY_TIMEOUT 60)
+        # One label only: a list here would be split into separate PROPERTIES arguments and lost.
+        gtest_discover_tests(cox_${layer}_concurrent_tests PROPERTIES LABELS concurrent DISCOVERY_TIMEOUT 60)
     endif()
 endfunction()
