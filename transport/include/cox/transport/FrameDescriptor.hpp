@@ -1,0 +1,70 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "cox/codecs/frames/DataHeaderFlyweight.hpp"
+#include "cox/util/AtomicBuffer.hpp"
+#include "cox/util/BitUtil.hpp"
+
+/// How frames sit in a term buffer and how writers publish them to concurrent readers (Aeron's
+/// FrameDescriptor). The rule that everything else relies on: frame_length is written last with
+/// release semantics and read with acquire semantics; 0 means empty, negative means being written.
+namespace cox::transport::FrameDescriptor
+{
+using codecs::frames::DataHeaderFlyweight;
+using codecs::frames::HeaderFlyweight;
+
+inline constexpr std::int32_t FRAME_ALIGNMENT = 32;
+inline constexpr std::int32_t HEADER_LENGTH = DataHeaderFlyweight::HEADER_LENGTH;
+inline constexpr std::int32_t BEGIN_FRAG_FLAG = DataHeaderFlyweight::BEGIN_FLAG;
+inline constexpr std::int32_t END_FRAG_FLAG = DataHeaderFlyweight::END_FLAG;
+inline constexpr std::int32_t UNFRAGMENTED = BEGIN_FRAG_FLAG | END_FRAG_FLAG;
+inline constexpr std::int32_t PADDING_FRAME_TYPE = HeaderFlyweight::HDR_TYPE_PAD;
+
+[[nodiscard]] constexpr std::int32_t alignedLength(std::int32_t frameLength) noexcept
+{
+    return util::align(frameLength, FRAME_ALIGNMENT);
+}
+
+[[nodiscard]] inline std::int32_t frameLengthVolatile(const util::AtomicBuffer& termBuffer, std::int32_t termOffset)
+{
+    return termBuffer.getInt32Volatile(static_cast<std::size_t>(termOffset));
+}
+
+inline void frameLengthOrdered(util::AtomicBuffer& termBuffer, std::int32_t termOffset, std::int32_t frameLength)
+{
+    termBuffer.putInt32Ordered(static_cast<std::size_t>(termOffset), frameLength);
+}
+
+[[nodiscard]] inline std::uint16_t frameType(const util::AtomicBuffer& termBuffer, std::int32_t termOffset)
+{
+    return termBuffer.getUInt16(static_cast<std::size_t>(termOffset + HeaderFlyweight::TYPE_FIELD_OFFSET));
+}
+
+inline void frameType(util::AtomicBuffer& termBuffer, std::int32_t termOffset, std::uint16_t type)
+{
+    termBuffer.putUInt16(static_cast<std::size_t>(termOffset + HeaderFlyweight::TYPE_FIELD_OFFSET), type);
+}
+
+[[nodiscard]] inline std::uint8_t frameFlags(const util::AtomicBuffer& termBuffer, std::int32_t termOffset)
+{
+    return termBuffer.getUInt8(static_cast<std::size_t>(termOffset + HeaderFlyweight::FLAGS_FIELD_OFFSET));
+}
+
+inline void frameFlags(util::AtomicBuffer& termBuffer, std::int32_t termOffset, std::uint8_t flags)
+{
+    termBuffer.putUInt8(static_cast<std::size_t>(termOffset + HeaderFlyweight::FLAGS_FIELD_OFFSET), flags);
+}
+
+[[nodiscard]] inline bool isPaddingFrame(const util::AtomicBuffer& termBuffer, std::int32_t termOffset)
+{
+    return frameType(termBuffer, termOffset) == PADDING_FRAME_TYPE;
+}
+
+/// Maximum payload of one frame for an MTU.
+[[nodiscard]] constexpr std::int32_t computeMaxPayloadLength(std::int32_t mtuLength) noexcept
+{
+    return mtuLength - HEADER_LENGTH;
+}
+} // namespace cox::transport::FrameDescriptor
