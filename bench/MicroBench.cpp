@@ -18,7 +18,10 @@ public:
         ConsoleReporter::ReportRuns(runs);
         for (const auto& run : runs)
         {
-            if (run.error_occurred)
+            // Of the aggregate rows (mean, median, stddev, cv) keep only the median: the others
+            // are not per-operation times.
+            if (run.error_occurred ||
+                (run.run_type == Run::RT_Aggregate && run.aggregate_name != "median"))
             {
                 continue;
             }
