@@ -1,0 +1,181 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "DriverCommandQueue.hpp"
+#include "IpcPublication.hpp"
+#include "ReceiveChannelEndpoint.hpp"
+#include "cox/transport/ChannelUri.hpp"
+#include "cox/transport/MediaDriver.hpp"
+#include "cox/util/Agent.hpp"
+#include "cox/util/AtomicBuffer.hpp"
+#include "cox/util/BroadcastTransmitter.hpp"
+#include "cox/util/CountersManager.hpp"
+#include "cox/util/DistinctErrorLog.hpp"
+#include "cox/util/ManyToOneRingBuffer.hpp"
+
+namespace cox::transport
+{
+class NetworkPublication;
+class PublicationImage;
+class Sender;
+class Receiver;
+class SendChannelEndpoint;
+class ReceiveChannelEndpoint;
+
+/// What the conductor, sender and receiver share: the context, the files, and the queues between
+/// the agents. Built by MediaDriver::launch.
+struct DriverResources
+{
+    MediaDriverContext context;
+    std::shared_ptr<util::NanoClock> nanoClock;
+    std::shared_ptr<util::EpochClock> epochClock;
+    std::shared_ptr<UdpMedia> udpMedia;
+    std::unique_ptr<util::MemoryMappedFile> cncFile;
+    std::unique_ptr<util::CountersManager> counters;
+    std::unique_ptr<util::DistinctErrorLog> errorLog;
+    util::ErrorHandler errorHandler;
+    DriverCommandQueue toConductor;
+    DriverCommandQueue toSender;
+    DriverCommandQueue toReceiver;
+    std::unique_ptr<DriverConductor> conductor;
+    std::unique_ptr<Sender> sender;
+    std::unique_ptr<Receiver> receiver;
+    struct Runners;
+    std::unique_ptr<Runners> runners;
+    bool isClosed = false;
+
+    DriverResources();
+    ~DriverResources();
+};
+
+/// The driver's control plane (Aeron's DriverConductor): takes client commands from the to-driver
+/// ring buffer, creates and removes publications, subscriptions and images, answers on the
+/// to-clients broadcast buffer, sets publisher limits, cleans logs, and times out dead clients.
+/// Runs on one thread; the sender and receiver get their work through command queues.
+class DriverConductor final : public util::Agent
+{
+public:
+    explicit DriverConductor(DriverResources& resources);
+    ~DriverConductor() override;
+
+    int doWork() override;
+    void onClose() override;
+    [[nodiscard]] std::string_view roleName() const noexcept override { return "driver-conductor"; }
+
+    /// From the receiver (through toConductor): a SETUP arrived for a subscribed stream.
+    void onCreatePublicationImage(const SetupRequest& request, ReceiveChannelEndpoint* endpoint);
+
+    /// From the receiver: an image went unavailable (no data for the liveness timeout, or end of stream).
+    void onImageInactive(PublicationImage* image);
+
+private:
+    struct ClientSession
+    {
+        std::int64_t clientId;
+        std::int64_t lastKeepaliveNs;
+    };
+
+    /// A client's handle on a publication; several may share one (concurrent publications).
+    struct PublicationLink
+    {
+        std::int64_t registrationId; ///< correlation id of the client's AddPublication
+        std::int64_t clientId;
+        IpcPublication* ipcPublication;
+        NetworkPublication* networkPublication;
+    };
+
+    struct SubscriptionLink
+    {
+        std::int64_t registrationId;
+        std::int64_t clientId;
+        std::int32_t streamId;
+        std::string channel;
+        ChannelUri uri;
+        std::optional<std::int32_t> sessionId;
+        ReceiveChannelEndpoint* endpoint = nullptr; ///< UDP subscriptions only
+    };
+
+    void onCommand(std::int32_t msgTypeId, const util::AtomicBuffer& buffer, std::size_t index, std::size_t length);
+    void onAddPublication(std::int64_t correlationId, std::int64_t clientId, std::int32_t streamId, bool exclusive,
+                          std::string_view channel);
+    void onRemovePublication(std::int64_t correlationId, std::int64_t clientId, std::int64_t registrationId);
+    void onAddSubscription(std::int64_t correlationId, std::int64_t clientId, std::int32_t streamId,
+                           std::string_view channel);
+    void onRemoveSubscription(std::int64_t correlationId, std::int64_t clientId, std::int64_t registrationId);
+    void onClientKeepalive(std::int64_t clientId);
+    void onClientClose(std::int64_t clientId);
+
+    void addIpcPublication(std::int64_t correlationId, std::int64_t clientId, std::int32_t streamId, bool exclusive,
+                           const ChannelUri& uri, std::string_view channel);
+    void addNetworkPublication(std::int64_t correlationId, std::int64_t clientId, std::int32_t streamId,
+                               bool exclusive, const ChannelUri& uri, std::string_view channel);
+    void linkIpcSubscriber(IpcPublication& publication, const SubscriptionLink& subscription);
+    ReceiveChannelEndpoint* receiveEndpointFor(const ChannelUri& uri);
+    SendChannelEndpoint* sendEndpointFor(const ChannelUri& uri);
+    void addUdpSubscriber(const SubscriptionLink& subscription);
+    void removeUdpSubscriber(const SubscriptionLink& subscription);
+    int processNetworkTimers(std::int64_t nowNs);
+    void tryDeleteReceiveEndpoint(ReceiveChannelEndpoint* endpoint);
+    void deleteNetworkPublication(NetworkPublication* publication);
+    [[nodiscard]] static bool matches(const SubscriptionLink& subscription, const PublicationImage& image);
+    void linkSpySubscriber(NetworkPublication& publication, const SubscriptionLink& subscription);
+    void removeSubscriptionLink(std::size_t index);
+    void removePublicationLink(std::size_t index);
+
+    ClientSession& clientFor(std::int64_t clientId);
+    int processTimers(std::int64_t nowNs);
+    int updatePublications(std::int64_t nowNs);
+    std::int32_t nextSessionId();
+    std::int32_t termLengthFor(const ChannelUri& uri, std::int32_t defaultLength) const;
+    std::int32_t mtuFor(const ChannelUri& uri, std::int32_t defaultMtu) const;
+
+    void sendPublicationReady(std::int64_t correlationId, std::int64_t registrationId, std::int32_t sessionId,
+                              std::int32_t streamId, std::int32_t publisherLimitId, bool exclusive,
+                              const std::string& logFileName);
+    void sendSubscriptionReady(std::int64_t correlationId);
+    void sendAvailableImage(std::int64_t imageCorrelationId, std::int64_t subscriptionRegistrationId,
+                            std::int32_t sessionId, std::int32_t streamId, std::int32_t subscriberPositionId,
+                            const std::string& logFileName, const std::string& sourceIdentity);
+    void sendUnavailableImage(std::int64_t imageCorrelationId, std::int64_t subscriptionRegistrationId,
+                              std::int32_t streamId);
+    void sendOperationSuccess(std::int64_t correlationId);
+    void sendError(std::int64_t correlationId, std::int32_t errorCode, const std::string& message);
+    void sendClientTimeout(std::int64_t clientId);
+    void transmit(std::int32_t templateId, std::size_t length);
+
+    DriverResources& m_resources;
+    MediaDriverContext& m_context;
+    util::ManyToOneRingBuffer m_toDriverCommands;
+    util::BroadcastTransmitter m_toClients;
+    std::vector<std::uint8_t> m_responseBuffer;
+    util::AtomicBuffer m_response;
+    std::int64_t m_nowNs = 0;
+    std::int64_t m_timerDeadlineNs = 0;
+    std::mt19937_64 m_random;
+    std::int32_t m_nextSessionId;
+
+    std::vector<ClientSession> m_clients;
+    std::vector<PublicationLink> m_publicationLinks;
+    std::vector<SubscriptionLink> m_subscriptions;
+    std::vector<std::unique_ptr<IpcPublication>> m_ipcPublications;
+    std::vector<std::unique_ptr<NetworkPublication>> m_networkPublications;
+    struct LingeringImage
+    {
+        std::unique_ptr<PublicationImage> image;
+        std::int64_t deleteDeadlineNs;
+    };
+    std::vector<std::unique_ptr<SendChannelEndpoint>> m_sendEndpoints;
+    std::vector<std::unique_ptr<ReceiveChannelEndpoint>> m_receiveEndpoints;
+    std::vector<std::unique_ptr<PublicationImage>> m_images;
+    std::vector<LingeringImage> m_lingeringImages;
+    std::set<NetworkPublication*> m_retiringPublications;
+    std::set<ReceiveChannelEndpoint*> m_receiveEndpointsClosed;
+    std::int64_t m_nextReceiverId;
+};
+} // namespace cox::transport

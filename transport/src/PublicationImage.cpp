@@ -1,0 +1,237 @@
+#include "PublicationImage.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include "ReceiveChannelEndpoint.hpp"
+#include "cox/codecs/frames/StatusMessageFlyweight.hpp"
+#include "cox/transport/LogBufferDescriptor.hpp"
+#include "cox/transport/TermRebuilder.hpp"
+
+namespace cox::transport
+{
+PublicationImage::PublicationImage(
+    std::int64_t correlationId,
+    std::int32_t sessionId,
+    std::int32_t streamId,
+    std::int64_t joinPosition,
+    std::string logFileName,
+    std::unique_ptr<LogBuffers> logBuffers,
+    ReceiveChannelEndpoint& endpoint,
+    const InetAddress& controlAddress,
+    util::Position receiverHwm,
+    util::Position receiverPosition,
+    std::vector<SubscriberPosition> subscribers,
+    const MediaDriverContext& context,
+    util::CountersManager& counters,
+    std::int64_t nowNs)
+    : m_correlationId(correlationId),
+      m_sessionId(sessionId),
+      m_streamId(streamId),
+      m_joinPosition(joinPosition),
+      m_logFileName(std::move(logFileName)),
+      m_sourceIdentity(controlAddress.toString()),
+      m_logBuffers(std::move(logBuffers)),
+      m_endpoint(endpoint),
+      m_controlAddress(controlAddress),
+      m_receiverHwm(receiverHwm),
+      m_receiverPosition(receiverPosition),
+      m_subscribers(std::move(subscribers)),
+      m_counters(counters),
+      m_lossDetector(FeedbackDelayGenerator::staticDelay(context.nakUnicastDelayNs, context.nakUnicastRetryDelayRatio)),
+      m_statusMessages(
+          joinPosition,
+          std::min(context.initialWindowLength, m_logBuffers->termLength() / 2),
+          context.statusMessageTimeoutNs),
+      m_termLength(m_logBuffers->termLength()),
+      m_termLengthMask(m_termLength - 1),
+      m_positionBitsToShift(LogBufferDescriptor::positionBitsToShift(m_termLength)),
+      m_initialTermId(LogBufferDescriptor::initialTermId(m_logBuffers->metaDataBuffer())),
+      m_windowLength(std::min(context.initialWindowLength, m_logBuffers->termLength() / 2)),
+      m_imageLivenessTimeoutNs(context.imageLivenessTimeoutNs),
+      m_lastPacketNs(nowNs),
+      m_cleanPosition(joinPosition)
+{
+    m_receiverHwm.setOrdered(joinPosition);
+    m_receiverPosition.setOrdered(joinPosition);
+}
+
+PublicationImage::~PublicationImage()
+{
+    for (auto& subscriber : m_subscribers)
+    {
+        m_counters.free(subscriber.position.id());
+    }
+    m_counters.free(m_receiverHwm.id());
+    m_counters.free(m_receiverPosition.id());
+}
+
+int PublicationImage::insertPacket(
+    std::int32_t termId,
+    std::int32_t termOffset,
+    const std::uint8_t* datagram,
+    std::int32_t length,
+    bool isHeartbeat,
+    bool isEndOfStream,
+    std::int64_t nowNs)
+{
+    if (LogBufferDescriptor::computeTermCount(termId, m_initialTermId) < 0)
+    {
+        return 0; // before the stream began
+    }
+    const std::int64_t packetPosition =
+        LogBufferDescriptor::computePosition(termId, termOffset, m_positionBitsToShift, m_initialTermId);
+    const std::int64_t proposedPosition = isHeartbeat ? packetPosition : packetPosition + length;
+    const std::int64_t lastSmPosition = m_statusMessages.lastSentPosition();
+    if (proposedPosition > lastSmPosition + m_termLength / 2)
+    {
+        ++m_overruns; // beyond what we allowed the sender: it ignores flow control, drop
+        return 0;
+    }
+    if (isHeartbeat)
+    {
+        if (packetPosition >= lastSmPosition - m_termLength)
+        {
+            m_receiverHwm.proposeMaxOrdered(proposedPosition);
+            m_lastPacketNs = nowNs;
+            if (isEndOfStream)
+            {
+                m_endOfStreamPosition = packetPosition;
+                LogBufferDescriptor::endOfStreamPosition(m_logBuffers->metaDataBuffer(), packetPosition);
+            }
+        }
+        return 0;
+    }
+    if (packetPosition < lastSmPosition)
+    {
+        ++m_underruns; // already consumed by every subscriber; a late retransmit
+        m_lastPacketNs = nowNs;
+        return 0;
+    }
+    util::AtomicBuffer& termBuffer =
+        m_logBuffers->termBuffer(LogBufferDescriptor::indexByPosition(packetPosition, m_positionBitsToShift));
+    if (TermRebuilder::insert(termBuffer, termOffset, datagram, length) == TermRebuilder::InsertResult::OUT_OF_RANGE)
+    {
+        return 0;
+    }
+    m_receiverHwm.proposeMaxOrdered(proposedPosition);
+    m_lastPacketNs = nowNs;
+    return length;
+}
+
+int PublicationImage::doDuties(std::int64_t nowNs)
+{
+    if (state() != State::ACTIVE)
+    {
+        return 0;
+    }
+    int workCount = 0;
+    std::int64_t minSubscriberPosition = std::numeric_limits<std::int64_t>::max();
+    std::int64_t maxSubscriberPosition = std::numeric_limits<std::int64_t>::min();
+    for (const auto& subscriber : m_subscribers)
+    {
+        const std::int64_t position = subscriber.position.getVolatile();
+        minSubscriberPosition = std::min(minSubscriberPosition, position);
+        maxSubscriberPosition = std::max(maxSubscriberPosition, position);
+    }
+
+    // Loss: scan from the rebuild position towards the high-water mark; NAK the first gap when due.
+    const std::int64_t rebuildPosition = std::max(m_receiverPosition.get(), maxSubscriberPosition);
+    const std::int64_t hwmPosition = m_receiverHwm.get();
+    if (rebuildPosition < hwmPosition)
+    {
+        const util::AtomicBuffer& termBuffer =
+            m_logBuffers->termBuffer(LogBufferDescriptor::indexByPosition(rebuildPosition, m_positionBitsToShift));
+        const LossDetector::ScanOutcome outcome = m_lossDetector.scan(
+            termBuffer, rebuildPosition, hwmPosition, nowNs, m_termLengthMask, m_positionBitsToShift, m_initialTermId,
+            [&](std::int32_t termId, std::int32_t termOffset, std::int32_t length)
+            {
+                m_endpoint.sendNak(m_controlAddress, m_sessionId, m_streamId, termId, termOffset, length);
+                ++m_naksSent;
+                ++workCount;
+            });
+        if (m_receiverPosition.proposeMaxOrdered(outcome.rebuildPosition))
+        {
+            ++workCount;
+        }
+    }
+
+    // Flow control: the SM carries the slowest subscriber's position.
+    if (!m_subscribers.empty())
+    {
+        if (m_statusMessages.schedule(minSubscriberPosition, m_windowLength))
+        {
+            cleanBufferTo(minSubscriberPosition - m_termLength);
+        }
+        if (m_statusMessages.isSendDue(nowNs))
+        {
+            sendStatusMessage(nowNs);
+            ++workCount;
+        }
+    }
+
+    // Liveness: silence for the timeout, the stream ended and everyone has read it all, or nobody
+    // subscribes any more.
+    const bool endOfStreamConsumed =
+        m_endOfStreamPosition != INT64_MAX && m_receiverPosition.get() >= m_endOfStreamPosition &&
+        minSubscriberPosition >= m_endOfStreamPosition;
+    if (nowNs - m_lastPacketNs > m_imageLivenessTimeoutNs || endOfStreamConsumed || m_subscribers.empty())
+    {
+        m_state.store(State::INACTIVE, std::memory_order_release);
+        ++workCount;
+    }
+    return workCount;
+}
+
+void PublicationImage::sendStatusMessage(std::int64_t nowNs)
+{
+    const std::int64_t position = m_statusMessages.scheduledPosition();
+    const std::int32_t termId =
+        LogBufferDescriptor::computeTermIdFromPosition(position, m_positionBitsToShift, m_initialTermId);
+    const std::int32_t termOffset = static_cast<std::int32_t>(position & m_termLengthMask);
+    const std::uint8_t flags = state() == State::ACTIVE ? 0 : codecs::frames::StatusMessageFlyweight::END_OF_STREAM_FLAG;
+    if (m_endpoint.sendStatusMessage(
+            m_controlAddress, m_sessionId, m_streamId, termId, termOffset, m_statusMessages.scheduledWindowLength(),
+            flags) >= 0)
+    {
+        m_statusMessages.onStatusMessageSent(nowNs);
+    }
+}
+
+void PublicationImage::cleanBufferTo(std::int64_t position)
+{
+    if (position <= m_cleanPosition)
+    {
+        return;
+    }
+    const std::int32_t index = LogBufferDescriptor::indexByPosition(m_cleanPosition, m_positionBitsToShift);
+    const std::int32_t termOffset = static_cast<std::int32_t>(m_cleanPosition & m_termLengthMask);
+    const std::int64_t length = std::min<std::int64_t>(position - m_cleanPosition, m_termLength - termOffset);
+    m_logBuffers->termBuffer(index).setMemory(static_cast<std::size_t>(termOffset), static_cast<std::size_t>(length), 0);
+    m_cleanPosition += length;
+}
+
+void PublicationImage::addSubscriber(std::int64_t subscriptionRegistrationId, util::Position position)
+{
+    m_subscribers.push_back({subscriptionRegistrationId, position});
+}
+
+bool PublicationImage::removeSubscriber(std::int64_t subscriptionRegistrationId)
+{
+    bool removed = false;
+    for (auto it = m_subscribers.begin(); it != m_subscribers.end();)
+    {
+        if (it->subscriptionRegistrationId == subscriptionRegistrationId)
+        {
+            m_counters.free(it->position.id());
+            it = m_subscribers.erase(it);
+            removed = true;
+        }
+        else
+        {
+            ++it;
+        }
+    }
+    return removed;
+}
+} // namespace cox::transport
