@@ -59,8 +59,11 @@ NetworkPublication::NetworkPublication(
       m_positions(positions),
       m_senderPosition(m_positions.senderPosition),
       m_flowControl(std::move(flowControl)),
+      // A pool of retransmit actions for unicast too (Aeron uses one slot there): with one slot a
+      // lingering resend blocks the NAK for the next gap for the whole linger, which caps loss
+      // recovery at about one gap per 10 ms.
       m_retransmitHandler(
-          endpoint.isMultiDestination(),
+          true,
           RetransmitHandler::DEFAULT_MAX_RESEND,
           context.retransmitUnicastDelayNs,
           context.retransmitUnicastLingerNs),
