@@ -1,0 +1,107 @@
+#include "cox/transport/Subscription.hpp"
+
+#include "ClientConductor.hpp"
+
+namespace cox::transport
+{
+Subscription::Subscription(ClientConductor& conductor, std::int64_t registrationId, std::string channel,
+                           std::int32_t streamId, std::int32_t channelStatusId, OnAvailableImage onAvailableImage,
+                           OnUnavailableImage onUnavailableImage)
+    : m_conductor(&conductor),
+      m_channel(std::move(channel)),
+      m_registrationId(registrationId),
+      m_streamId(streamId),
+      m_channelStatusId(channelStatusId),
+      m_onAvailableImage(std::move(onAvailableImage)),
+      m_onUnavailableImage(std::move(onUnavailableImage)),
+      m_ownedList(std::make_unique<ImageList>())
+{
+    m_imageList.store(m_ownedList.get(), std::memory_order_release);
+}
+
+Subscription::~Subscription() = default;
+
+bool Subscription::isConnected() const noexcept
+{
+    for (const auto& image : m_imageList.load(std::memory_order_acquire)->images)
+    {
+        if (!image->isClosed())
+        {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::shared_ptr<Image> Subscription::imageBySessionId(std::int32_t sessionId) const
+{
+    for (const auto& image : m_imageList.load(std::memory_order_acquire)->images)
+    {
+        if (image->sessionId() == sessionId)
+        {
+            return image;
+        }
+    }
+    return nullptr;
+}
+
+std::vector<std::shared_ptr<Image>> Subscription::images() const
+{
+    return m_imageList.load(std::memory_order_acquire)->images;
+}
+
+void Subscription::close()
+{
+    if (!isClosed())
+    {
+        m_conductor->releaseSubscription(*this);
+    }
+}
+
+std::unique_ptr<ImageList> Subscription::publish(std::unique_ptr<ImageList> next)
+{
+    m_imageList.store(next.get(), std::memory_order_release);
+    std::swap(m_ownedList, next);
+    return next;
+}
+
+std::unique_ptr<ImageList> Subscription::addImage(std::shared_ptr<Image> image)
+{
+    auto next = std::make_unique<ImageList>(*m_ownedList);
+    next->images.push_back(std::move(image));
+    return publish(std::move(next));
+}
+
+std::unique_ptr<ImageList> Subscription::removeImage(std::int64_t correlationId, std::shared_ptr<Image>& removed)
+{
+    auto next = std::make_unique<ImageList>();
+    for (const auto& image : m_ownedList->images)
+    {
+        if (image->correlationId() == correlationId)
+        {
+            removed = image;
+        }
+        else
+        {
+            next->images.push_back(image);
+        }
+    }
+    if (!removed)
+    {
+        return nullptr;
+    }
+    return publish(std::move(next));
+}
+
+// Closes the images before the empty list is published, so a poller still holding the old list reads
+// nothing more from them.
+std::unique_ptr<ImageList> Subscription::closeAndRemoveImages()
+{
+    m_isClosed.store(true, std::memory_order_release);
+    for (const auto& image : m_ownedList->images)
+    {
+        image->close();
+    }
+    return publish(std::make_unique<ImageList>());
+}
+} // namespace cox::transport

@@ -1,0 +1,203 @@
+// End to end through the real media driver: client API → driver → (IPC log | UDP sockets) → image.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "DriverTestSupport.hpp"
+#include "cox/transport/FragmentAssembler.hpp"
+#include "cox/transport/PublicationResult.hpp"
+
+using namespace cox::transport;
+using cox::transport::test::InvokerDriverFixture;
+using cox::transport::test::testPort;
+
+namespace
+{
+/// Message i has a deterministic length and content, so the receiver can check each one exactly.
+std::vector<std::uint8_t> messageFor(std::int64_t i, std::int32_t maxLength)
+{
+    std::mt19937 random(static_cast<std::uint32_t>(i * 2654435761u));
+    const std::int32_t length = 8 + static_cast<std::int32_t>(random() % static_cast<std::uint32_t>(maxLength - 8));
+    std::vector<std::uint8_t> message(static_cast<std::size_t>(length));
+    std::memcpy(message.data(), &i, sizeof(i));
+    for (std::size_t j = sizeof(i); j < message.size(); ++j)
+    {
+        message[j] = static_cast<std::uint8_t>(random());
+    }
+    return message;
+}
+
+struct StreamChecker
+{
+    std::int64_t next = 0;
+    std::int64_t errors = 0;
+    std::int32_t maxLength;
+
+    void onMessage(const cox::util::AtomicBuffer& buffer, std::int32_t offset, std::int32_t length)
+    {
+        const std::vector<std::uint8_t> expected = messageFor(next, maxLength);
+        if (static_cast<std::size_t>(length) != expected.size() ||
+            std::memcmp(buffer.buffer() + offset, expected.data(), expected.size()) != 0)
+        {
+            ++errors;
+        }
+        ++next;
+    }
+};
+
+/// Sends `count` messages over the channel and checks every one arrives, complete, in order, once.
+void sendAndVerify(InvokerDriverFixture& fixture, const std::string& channel, std::int64_t count, std::int32_t maxLength)
+{
+    auto subscription = fixture.aeron->addSubscription(channel, 1001);
+    auto publication = fixture.aeron->addPublication(channel, 1001);
+    ASSERT_TRUE(fixture.pumpUntil([&] { return publication->isConnected() && subscription->imageCount() == 1; }))
+        << "no connection on " << channel;
+
+    StreamChecker checker{0, 0, maxLength};
+    FragmentAssembler assembler(
+        [&](const cox::util::AtomicBuffer& buffer, std::int32_t offset, std::int32_t length, const Header&)
+        { checker.onMessage(buffer, offset, length); });
+    auto handler = assembler.handler();
+
+    std::int64_t sent = 0;
+    std::vector<std::uint8_t> pending = messageFor(0, maxLength);
+    const bool done = fixture.pumpUntil(
+        [&]
+        {
+            for (int burst = 0; burst < 16 && sent < count; ++burst)
+            {
+                const std::int64_t result = publication->offer(pending.data(), static_cast<std::int32_t>(pending.size()));
+                if (result < 0)
+                {
+                    EXPECT_TRUE(result == PublicationResult::BACK_PRESSURED || result == PublicationResult::ADMIN_ACTION)
+                        << "offer failed with " << result;
+                    break;
+                }
+                if (++sent < count)
+                {
+                    pending = messageFor(sent, maxLength);
+                }
+            }
+            subscription->poll(handler, 64);
+            return checker.next >= count;
+        },
+        std::chrono::seconds(60));
+    EXPECT_TRUE(done) << "received " << checker.next << " of " << count;
+    EXPECT_EQ(checker.errors, 0);
+    EXPECT_EQ(checker.next, count);
+}
+} // namespace
+
+TEST(MediaDriverTest, shouldDeliverIpcMessagesCompleteInOrderIncludingFragmented)
+{
+    InvokerDriverFixture fixture;
+    sendAndVerify(fixture, "aeron:ipc", 20'000, 8 * 1408);
+}
+
+TEST(MediaDriverTest, shouldDeliverUdpUnicastMessagesCompleteInOrderIncludingFragmented)
+{
+    InvokerDriverFixture fixture;
+    sendAndVerify(fixture, "aeron:udp?endpoint=127.0.0.1:" + std::to_string(testPort(1)), 20'000, 8 * 1408);
+}
+
+TEST(MediaDriverTest, shouldRecoverEveryMessageWithFivePercentLoss)
+{
+    MediaDriverContext context;
+    context.receiveDataLossRate = 0.05;
+    context.receiveDataLossSeed = 42;
+    InvokerDriverFixture fixture(context);
+    sendAndVerify(fixture, "aeron:udp?endpoint=127.0.0.1:" + std::to_string(testPort(2)), 20'000, 8 * 1408);
+}
+
+TEST(MediaDriverTest, shouldRecoverEveryMessageWithTwentyPercentLoss)
+{
+    MediaDriverContext context;
+    context.receiveDataLossRate = 0.20;
+    context.receiveDataLossSeed = 7;
+    InvokerDriverFixture fixture(context);
+    sendAndVerify(fixture, "aeron:udp?endpoint=127.0.0.1:" + std::to_string(testPort(3)), 10'000, 4 * 1408);
+}
+
+TEST(MediaDriverTest, shouldReportNotConnectedWithoutSubscriber)
+{
+    InvokerDriverFixture fixture;
+    auto publication = fixture.aeron->addPublication("aeron:ipc", 7);
+    fixture.pump();
+    const std::uint8_t message[8] = {};
+    EXPECT_EQ(publication->offer(message, sizeof(message)), PublicationResult::NOT_CONNECTED);
+}
+
+TEST(MediaDriverTest, shouldBackPressureWhenSubscriberStopsPolling)
+{
+    InvokerDriverFixture fixture;
+    auto subscription = fixture.aeron->addSubscription("aeron:ipc", 9);
+    auto publication = fixture.aeron->addPublication("aeron:ipc", 9);
+    ASSERT_TRUE(fixture.pumpUntil([&] { return publication->isConnected(); }));
+    std::vector<std::uint8_t> message(1024);
+    std::int64_t result = 0;
+    int accepted = 0;
+    for (int i = 0; i < 100'000 && result >= 0; ++i)
+    {
+        result = publication->offer(message.data(), static_cast<std::int32_t>(message.size()));
+        accepted += result >= 0 ? 1 : 0;
+        fixture.pump();
+    }
+    EXPECT_EQ(result, PublicationResult::BACK_PRESSURED);
+    // The window is half a term: 2 MiB of 1 KiB messages (+32-byte headers), give or take one.
+    EXPECT_NEAR(accepted, (4 * 1024 * 1024 / 2) / 1056, 2);
+    int drained = 0;
+    fixture.pumpUntil(
+        [&]
+        {
+            drained += subscription->poll([](auto&&...) {}, 100);
+            return drained >= accepted;
+        });
+    EXPECT_EQ(drained, accepted);
+    EXPECT_TRUE(fixture.pumpUntil(
+        [&] { return publication->offer(message.data(), static_cast<std::int32_t>(message.size())) >= 0; }));
+}
+
+TEST(MediaDriverTest, shouldRejectMalformedChannelWithClearError)
+{
+    InvokerDriverFixture fixture;
+    try
+    {
+        (void)fixture.aeron->addPublication("aeron:udp?endpoint", 1);
+        FAIL() << "expected RegistrationException";
+    }
+    catch (const RegistrationException& e)
+    {
+        EXPECT_NE(std::string(e.what()).find("endpoint"), std::string::npos) << e.what();
+    }
+}
+
+TEST(MediaDriverTest, shouldGiveNewImageToRestartedUdpPublisher)
+{
+    InvokerDriverFixture fixture;
+    const std::string channel = "aeron:udp?endpoint=127.0.0.1:" + std::to_string(testPort(4));
+    int available = 0;
+    int unavailable = 0;
+    auto subscription = fixture.aeron->addSubscription(
+        channel, 3, [&](Image&) { ++available; }, [&](Image&) { ++unavailable; });
+    auto first = fixture.aeron->addPublication(channel, 3);
+    ASSERT_TRUE(fixture.pumpUntil([&] { return available == 1 && first->isConnected(); }));
+    const std::int32_t firstSession = first->sessionId();
+    first->close();
+    first.reset();
+    ASSERT_TRUE(fixture.pumpUntil([&] { return unavailable == 1; }, std::chrono::seconds(15)))
+        << "image did not go unavailable after the publisher closed";
+    auto second = fixture.aeron->addPublication(channel, 3);
+    ASSERT_TRUE(fixture.pumpUntil([&] { return available == 2 && second->isConnected(); }));
+    EXPECT_NE(second->sessionId(), firstSession);
+    const std::uint8_t message[16] = {1, 2, 3};
+    ASSERT_TRUE(fixture.pumpUntil([&] { return second->offer(message, sizeof(message)) > 0; }));
+    int received = 0;
+    EXPECT_TRUE(fixture.pumpUntil(
+        [&]
+        {
+            received += subscription->poll([](auto&&...) {}, 10);
+            return received == 1;
+        }));
+}
