@@ -1,6 +1,7 @@
 #include "PublicationImage.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 
 #include "ReceiveChannelEndpoint.hpp"
@@ -10,6 +11,32 @@
 
 namespace cox::transport
 {
+namespace
+{
+/// The validator checked the frames against the datagram; a PAD frame's length, though, may claim
+/// far more than the datagram carries, so every frame must also end inside the term.
+bool framesFitInTerm(std::int32_t termOffset, const std::uint8_t* datagram, std::int32_t length, std::int32_t termLength)
+{
+    std::int64_t position = 0;
+    while (position < length)
+    {
+        std::int32_t frameLength;
+        std::memcpy(&frameLength, datagram + position, sizeof(frameLength));
+        if (frameLength <= 0)
+        {
+            return false;
+        }
+        const std::int64_t alignedLength = (static_cast<std::int64_t>(frameLength) + 31) & ~static_cast<std::int64_t>(31);
+        if (termOffset + position + alignedLength > termLength)
+        {
+            return false;
+        }
+        position += alignedLength;
+    }
+    return true;
+}
+} // namespace
+
 PublicationImage::PublicationImage(
     std::int64_t correlationId,
     std::int32_t sessionId,
@@ -106,6 +133,11 @@ int PublicationImage::insertPacket(
     {
         ++m_underruns; // already consumed by every subscriber; a late retransmit
         m_lastPacketNs = nowNs;
+        return 0;
+    }
+    if (!framesFitInTerm(termOffset, datagram, length, m_termLength))
+    {
+        ++m_invalidFrames;
         return 0;
     }
     util::AtomicBuffer& termBuffer =

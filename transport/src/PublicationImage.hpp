@@ -118,6 +118,7 @@ private:
     std::int64_t m_naksSent = 0;
     std::int64_t m_overruns = 0;
     std::int64_t m_underruns = 0;
+    std::int64_t m_invalidFrames = 0;
     std::atomic<State> m_state{State::ACTIVE};
 };
 } // namespace cox::transport
