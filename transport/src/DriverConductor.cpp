@@ -29,6 +29,46 @@ bool isReservedSessionId(std::int32_t sessionId)
 {
     return sessionId >= -1 && sessionId <= 1000;
 }
+
+/// Where a new publication's stream starts: (initialTermId, termId, termOffset). A channel may name it
+/// with init-term-id, term-id and term-offset (all three), so a replay or a continued recording keeps
+/// its positions; otherwise a fresh stream at a random initial term id.
+struct StartPosition
+{
+    std::int32_t initialTermId;
+    std::int32_t termId;
+    std::int32_t termOffset;
+};
+
+StartPosition startPositionFor(const ChannelUri& uri, std::int32_t termLength, std::int32_t randomTermId)
+{
+    const auto initialTermId = uri.get(ChannelUri::INITIAL_TERM_ID_PARAM);
+    const auto termId = uri.get(ChannelUri::TERM_ID_PARAM);
+    const auto termOffset = uri.get(ChannelUri::TERM_OFFSET_PARAM);
+    if (!initialTermId && !termId && !termOffset)
+    {
+        return {randomTermId, randomTermId, 0};
+    }
+    if (!initialTermId || !termId || !termOffset)
+    {
+        throw util::IllegalArgumentException(
+            "init-term-id, term-id and term-offset must be given together: " + uri.toString());
+    }
+    const StartPosition start{
+        static_cast<std::int32_t>(ChannelUri::parseInt64(*initialTermId)),
+        static_cast<std::int32_t>(ChannelUri::parseInt64(*termId)),
+        static_cast<std::int32_t>(ChannelUri::parseInt64(*termOffset))};
+    if (start.termOffset < 0 || start.termOffset > termLength || (start.termOffset & 31) != 0)
+    {
+        throw util::IllegalArgumentException("term-offset " + std::to_string(start.termOffset) +
+                                             " must be 32-aligned and within the term length: " + uri.toString());
+    }
+    if (LogBufferDescriptor::computeTermCount(start.termId, start.initialTermId) < 0)
+    {
+        throw util::IllegalArgumentException("term-id must not be before init-term-id: " + uri.toString());
+    }
+    return start;
+}
 } // namespace
 
 DriverConductor::DriverConductor(DriverResources& resources)
@@ -217,11 +257,12 @@ void DriverConductor::addIpcPublication(
     const std::int32_t termLength = termLengthFor(uri, m_context.ipcTermBufferLength);
     const std::int32_t mtu = mtuFor(uri, m_context.ipcMtuLength);
     const std::int32_t sessionId = requestedSessionId.value_or(nextSessionId());
-    const auto initialTermId = static_cast<std::int32_t>(m_random());
+    const StartPosition start = startPositionFor(uri, termLength, static_cast<std::int32_t>(m_random()));
     const std::string logFileName = CncFileDescriptor::publicationLogFile(m_context.aeronDirectoryName, correlationId);
     auto logBuffers = LogBuffers::create(logFileName, termLength, LogBufferDescriptor::PAGE_MIN_SIZE,
                                          m_context.preTouchLogBuffers);
-    initialiseLogMetadata(*logBuffers, correlationId, sessionId, streamId, initialTermId, initialTermId, 0, mtu);
+    initialiseLogMetadata(*logBuffers, correlationId, sessionId, streamId, start.initialTermId, start.termId,
+                          start.termOffset, mtu);
     const std::int32_t window =
         m_context.ipcPublicationTermWindowLength > 0 ? std::min(m_context.ipcPublicationTermWindowLength, termLength / 2)
                                                     : termLength / 2;
@@ -583,11 +624,12 @@ void DriverConductor::addNetworkPublication(
     const std::int32_t termLength = termLengthFor(uri, m_context.publicationTermBufferLength);
     const std::int32_t mtu = mtuFor(uri, m_context.mtuLength);
     const std::int32_t sessionId = requestedSessionId.value_or(nextSessionId());
-    const auto initialTermId = static_cast<std::int32_t>(m_random());
+    const StartPosition start = startPositionFor(uri, termLength, static_cast<std::int32_t>(m_random()));
     const std::string logFileName = CncFileDescriptor::publicationLogFile(m_context.aeronDirectoryName, correlationId);
     auto logBuffers =
         LogBuffers::create(logFileName, termLength, LogBufferDescriptor::PAGE_MIN_SIZE, m_context.preTouchLogBuffers);
-    initialiseLogMetadata(*logBuffers, correlationId, sessionId, streamId, initialTermId, initialTermId, 0, mtu);
+    initialiseLogMetadata(*logBuffers, correlationId, sessionId, streamId, start.initialTermId, start.termId,
+                          start.termOffset, mtu);
     const std::int32_t window = m_context.publicationTermWindowLength > 0
         ? std::min(m_context.publicationTermWindowLength, termLength / 2)
         : termLength / 2;

@@ -201,3 +201,48 @@ TEST(MediaDriverTest, shouldGiveNewImageToRestartedUdpPublisher)
             return received == 1;
         }));
 }
+
+TEST(MediaDriverTest, shouldStartPublicationAtTheGivenPosition)
+{
+    InvokerDriverFixture fixture;
+    const std::string channel = "aeron:ipc?term-length=64k|init-term-id=5|term-id=7|term-offset=64";
+    auto subscription = fixture.aeron->addSubscription("aeron:ipc", 11);
+    auto publication = fixture.aeron->addExclusivePublication(channel, 11);
+    ASSERT_TRUE(fixture.pumpUntil([&] { return publication->isConnected() && subscription->imageCount() == 1; }));
+    const std::int64_t expected = 2 * 65536 + 64;
+    EXPECT_EQ(publication->position(), expected);
+    EXPECT_EQ(subscription->images()[0]->joinPosition(), expected);
+}
+
+TEST(MediaDriverTest, shouldRefusePartialStartPosition)
+{
+    InvokerDriverFixture fixture;
+    EXPECT_THROW((void)fixture.aeron->addPublication("aeron:ipc?init-term-id=5|term-id=7", 11), RegistrationException);
+}
+
+TEST(MediaDriverTest, shouldHandOverWholeFramesAsBlocks)
+{
+    InvokerDriverFixture fixture;
+    auto subscription = fixture.aeron->addSubscription("aeron:ipc", 12);
+    auto publication = fixture.aeron->addPublication("aeron:ipc?term-length=64k", 12);
+    ASSERT_TRUE(fixture.pumpUntil([&] { return publication->isConnected() && subscription->imageCount() == 1; }));
+    const std::uint8_t message[100] = {};
+    for (int i = 0; i < 10; ++i)
+    {
+        ASSERT_GT(publication->offer(message, sizeof(message)), 0);
+    }
+    auto image = subscription->images()[0];
+    std::int32_t blockLength = 0;
+    const std::int32_t consumed = image->blockPoll(
+        [&](const cox::util::AtomicBuffer&, std::int32_t termOffset, std::int32_t length, std::int32_t sessionId,
+            std::int32_t)
+        {
+            EXPECT_EQ(termOffset, 0);
+            EXPECT_EQ(sessionId, publication->sessionId());
+            blockLength = length;
+        },
+        1000);
+    EXPECT_EQ(consumed, 6 * 160) << "only whole 160-byte frames that fit in 1000 bytes";
+    EXPECT_EQ(blockLength, consumed);
+    EXPECT_EQ(image->position(), 6 * 160);
+}

@@ -190,6 +190,56 @@ public:
         return fragmentsRead;
     }
 
+    /// Hands over whole frames as one contiguous block (Aeron's blockPoll), for recorders that copy raw
+    /// frames: handler(const util::AtomicBuffer& termBuffer, std::int32_t termOffset, std::int32_t length,
+    /// std::int32_t sessionId, std::int32_t termId). The block stops at the first incomplete frame, at
+    /// blockLengthLimit, or at the term end; a PAD frame ends a block (it is included, as its header).
+    /// Returns the bytes consumed (the position advances by that much, padding included).
+    template <typename Handler> std::int32_t blockPoll(Handler&& handler, std::int32_t blockLengthLimit)
+    {
+        if (isClosed())
+        {
+            return 0;
+        }
+        const std::int64_t position = m_subscriberPosition.get();
+        const std::int32_t termOffset = offsetInTerm(position);
+        const util::AtomicBuffer& term = termBuffer(position);
+        const std::int32_t limitOffset =
+            static_cast<std::int32_t>(std::min<std::int64_t>(static_cast<std::int64_t>(termOffset) + blockLengthLimit,
+                                                             static_cast<std::int64_t>(term.capacity())));
+        std::int32_t offset = termOffset;
+        while (offset < limitOffset)
+        {
+            const std::int32_t frameLength = FrameDescriptor::frameLengthVolatile(term, offset);
+            if (frameLength <= 0)
+            {
+                break;
+            }
+            const std::int32_t alignedLength = FrameDescriptor::alignedLength(frameLength);
+            if (FrameDescriptor::isPaddingFrame(term, offset))
+            {
+                if (offset == termOffset)
+                {
+                    offset += alignedLength; // a block of just the padding
+                }
+                break;
+            }
+            if (offset + alignedLength > limitOffset)
+            {
+                break;
+            }
+            offset += alignedLength;
+        }
+        const std::int32_t length = offset - termOffset;
+        if (length > 0)
+        {
+            const std::int32_t termId = term.getInt32(static_cast<std::size_t>(termOffset) + 20);
+            handler(term, termOffset, length, m_sessionId, termId);
+            m_subscriberPosition.setOrdered(position + length);
+        }
+        return length;
+    }
+
     /// Client conductor only: the image is gone. Polls from now on return 0; the mapping stays until the
     /// conductor's linger for this image ends.
     void close() noexcept;
