@@ -174,6 +174,31 @@ void DriverConductor::onCommand(
             }
             break;
         }
+        case drv::TemplateId::ADD_COUNTER:
+        {
+            drv::AddCounterDecoder decoder;
+            if (decoder.wrapWithHeader(data, 0, length) == codecs::sbe::DecodeError::NONE)
+            {
+                const auto correlationId = decoder.correlationId();
+                const auto clientId = decoder.clientId();
+                const auto typeId = decoder.typeId();
+                const std::string key(decoder.key());
+                const std::string label(decoder.label());
+                onAddCounter(correlationId, clientId, typeId, key, label);
+                return;
+            }
+            break;
+        }
+        case drv::TemplateId::REMOVE_COUNTER:
+        {
+            drv::RemoveCounterDecoder decoder;
+            if (decoder.wrapWithHeader(data, 0, length) == codecs::sbe::DecodeError::NONE)
+            {
+                onRemoveCounter(decoder.correlationId(), decoder.clientId(), decoder.registrationId());
+                return;
+            }
+            break;
+        }
         case drv::TemplateId::CLIENT_KEEPALIVE:
         {
             drv::ClientKeepaliveDecoder decoder;
@@ -429,6 +454,49 @@ void DriverConductor::removeSubscriptionLink(std::size_t index)
     }
 }
 
+void DriverConductor::onAddCounter(
+    std::int64_t correlationId, std::int64_t clientId, std::int32_t typeId, std::string_view key, std::string_view label)
+{
+    clientFor(clientId);
+    try
+    {
+        if (key.size() > util::CountersDescriptor::MAX_KEY_LENGTH || label.size() > util::CountersDescriptor::MAX_LABEL_LENGTH)
+        {
+            throw util::IllegalArgumentException(
+                "counter key (" + std::to_string(key.size()) + " bytes, max " +
+                std::to_string(util::CountersDescriptor::MAX_KEY_LENGTH) + ") or label (" +
+                std::to_string(label.size()) + ", max " + std::to_string(util::CountersDescriptor::MAX_LABEL_LENGTH) +
+                ") too long");
+        }
+        const std::int32_t counterId = m_resources.counters->allocate(
+            label, typeId,
+            std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(key.data()), key.size()));
+        m_counterLinks.push_back({correlationId, clientId, counterId});
+        sendCounterReady(correlationId, counterId);
+    }
+    catch (const std::exception& e)
+    {
+        m_resources.errorLog->record(e);
+        sendError(correlationId, static_cast<std::int32_t>(ErrorCode::GENERIC_ERROR), e.what());
+    }
+}
+
+void DriverConductor::onRemoveCounter(std::int64_t correlationId, std::int64_t clientId, std::int64_t registrationId)
+{
+    for (auto it = m_counterLinks.begin(); it != m_counterLinks.end(); ++it)
+    {
+        if (it->registrationId == registrationId && it->clientId == clientId)
+        {
+            m_resources.counters->free(it->counterId);
+            m_counterLinks.erase(it);
+            sendOperationSuccess(correlationId);
+            return;
+        }
+    }
+    sendError(correlationId, static_cast<std::int32_t>(ErrorCode::UNKNOWN_COUNTER),
+              "unknown counter registration id " + std::to_string(registrationId));
+}
+
 void DriverConductor::onClientKeepalive(std::int64_t clientId)
 {
     clientFor(clientId).lastKeepaliveNs = m_nowNs;
@@ -448,6 +516,18 @@ void DriverConductor::onClientClose(std::int64_t clientId)
         if (m_subscriptions[i].clientId == clientId)
         {
             removeSubscriptionLink(i);
+        }
+    }
+    for (auto it = m_counterLinks.begin(); it != m_counterLinks.end();)
+    {
+        if (it->clientId == clientId)
+        {
+            m_resources.counters->free(it->counterId);
+            it = m_counterLinks.erase(it);
+        }
+        else
+        {
+            ++it;
         }
     }
     std::erase_if(m_clients, [clientId](const ClientSession& c) { return c.clientId == clientId; });
@@ -747,7 +827,7 @@ void DriverConductor::removeUdpSubscriber(const SubscriptionLink& subscription)
     {
         Receiver* receiver = m_resources.receiver.get();
         DriverConductor* self = this;
-        DriverCommandQueue* toConductor = &m_resources.toConductor;
+        util::CommandQueue* toConductor = &m_resources.toConductor;
         m_resources.toReceiver.offer(
             [receiver, endpoint, self, toConductor]
             {
@@ -893,7 +973,7 @@ void DriverConductor::deleteNetworkPublication(NetworkPublication* publication)
     {
         Sender* sender = m_resources.sender.get();
         DriverConductor* self = this;
-        DriverCommandQueue* toConductor = &m_resources.toConductor;
+        util::CommandQueue* toConductor = &m_resources.toConductor;
         m_resources.toSender.offer(
             [sender, endpoint, self, toConductor]
             {
@@ -925,7 +1005,7 @@ int DriverConductor::processNetworkTimers(std::int64_t nowNs)
             m_retiringPublications.insert(raw);
             Sender* sender = m_resources.sender.get();
             DriverConductor* self = this;
-            DriverCommandQueue* toConductor = &m_resources.toConductor;
+            util::CommandQueue* toConductor = &m_resources.toConductor;
             m_resources.toSender.offer(
                 [sender, raw, self, toConductor]
                 {
@@ -1048,6 +1128,16 @@ void DriverConductor::sendError(std::int64_t correlationId, std::int32_t errorCo
         .errorCode(errorCode)
         .putErrorMessage(text);
     transmit(drv::TemplateId::ERROR, drv::MessageHeaderEncoder::ENCODED_LENGTH + encoder.encodedLength());
+}
+
+void DriverConductor::sendCounterReady(std::int64_t correlationId, std::int32_t counterId)
+{
+    drv::MessageHeaderEncoder header;
+    drv::CounterReadyEncoder encoder;
+    encoder.wrapAndApplyHeader(m_responseBuffer.data(), 0, m_responseBuffer.size(), header)
+        .correlationId(correlationId)
+        .counterId(counterId);
+    transmit(drv::TemplateId::COUNTER_READY, drv::MessageHeaderEncoder::ENCODED_LENGTH + encoder.encodedLength());
 }
 
 void DriverConductor::sendClientTimeout(std::int64_t clientId)

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "DriverCommandQueue.hpp"
+#include "cox/util/CommandQueue.hpp"
 #include "IpcPublication.hpp"
 #include "ReceiveChannelEndpoint.hpp"
 #include "cox/transport/ChannelUri.hpp"
@@ -40,9 +40,9 @@ struct DriverResources
     std::unique_ptr<util::CountersManager> counters;
     std::unique_ptr<util::DistinctErrorLog> errorLog;
     util::ErrorHandler errorHandler;
-    DriverCommandQueue toConductor;
-    DriverCommandQueue toSender;
-    DriverCommandQueue toReceiver;
+    util::CommandQueue toConductor;
+    util::CommandQueue toSender;
+    util::CommandQueue toReceiver;
     std::unique_ptr<DriverConductor> conductor;
     std::unique_ptr<Sender> sender;
     std::unique_ptr<Receiver> receiver;
@@ -108,6 +108,9 @@ private:
     void onAddSubscription(std::int64_t correlationId, std::int64_t clientId, std::int32_t streamId,
                            std::string_view channel);
     void onRemoveSubscription(std::int64_t correlationId, std::int64_t clientId, std::int64_t registrationId);
+    void onAddCounter(std::int64_t correlationId, std::int64_t clientId, std::int32_t typeId,
+                      std::string_view key, std::string_view label);
+    void onRemoveCounter(std::int64_t correlationId, std::int64_t clientId, std::int64_t registrationId);
     void onClientKeepalive(std::int64_t clientId);
     void onClientClose(std::int64_t clientId);
 
@@ -147,6 +150,7 @@ private:
     void sendOperationSuccess(std::int64_t correlationId);
     void sendError(std::int64_t correlationId, std::int32_t errorCode, const std::string& message);
     void sendClientTimeout(std::int64_t clientId);
+    void sendCounterReady(std::int64_t correlationId, std::int32_t counterId);
     void transmit(std::int32_t templateId, std::size_t length);
 
     DriverResources& m_resources;
@@ -160,7 +164,16 @@ private:
     std::mt19937_64 m_random;
     std::int32_t m_nextSessionId;
 
+    /// Counters clients allocated (AddCounter); freed on RemoveCounter or when the client goes.
+    struct CounterLink
+    {
+        std::int64_t registrationId;
+        std::int64_t clientId;
+        std::int32_t counterId;
+    };
+
     std::vector<ClientSession> m_clients;
+    std::vector<CounterLink> m_counterLinks;
     std::vector<PublicationLink> m_publicationLinks;
     std::vector<SubscriptionLink> m_subscriptions;
     std::vector<std::unique_ptr<IpcPublication>> m_ipcPublications;

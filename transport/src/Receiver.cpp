@@ -7,7 +7,7 @@
 
 namespace cox::transport
 {
-Receiver::Receiver(DriverCommandQueue& commands, DriverCommandQueue& toConductor, const util::NanoClock& nanoClock)
+Receiver::Receiver(util::CommandQueue& commands, util::CommandQueue& toConductor, const util::NanoClock& nanoClock)
     : m_commands(commands), m_toConductor(toConductor), m_nanoClock(nanoClock)
 {
     m_onSetup = [this](const SetupRequest& request)

@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "DriverCommandQueue.hpp"
+#include "cox/util/CommandQueue.hpp"
 #include "ReceiveChannelEndpoint.hpp"
 #include "cox/util/Agent.hpp"
 #include "cox/util/Clock.hpp"
@@ -18,7 +18,7 @@ class DriverConductor;
 class Receiver final : public util::Agent
 {
 public:
-    Receiver(DriverCommandQueue& commands, DriverCommandQueue& toConductor, const util::NanoClock& nanoClock);
+    Receiver(util::CommandQueue& commands, util::CommandQueue& toConductor, const util::NanoClock& nanoClock);
 
     void setConductor(DriverConductor* conductor) noexcept { m_conductor = conductor; }
     int doWork() override;
@@ -30,8 +30,8 @@ public:
     void onAddImage(PublicationImage* image);
 
 private:
-    DriverCommandQueue& m_commands;
-    DriverCommandQueue& m_toConductor;
+    util::CommandQueue& m_commands;
+    util::CommandQueue& m_toConductor;
     const util::NanoClock& m_nanoClock;
     DriverConductor* m_conductor = nullptr;
     std::vector<ReceiveChannelEndpoint*> m_endpoints;

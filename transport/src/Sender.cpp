@@ -14,7 +14,7 @@ namespace
 constexpr int CONTROL_POLL_RATIO = 4;
 } // namespace
 
-Sender::Sender(DriverCommandQueue& commands, const util::NanoClock& nanoClock)
+Sender::Sender(util::CommandQueue& commands, const util::NanoClock& nanoClock)
     : m_commands(commands), m_nanoClock(nanoClock)
 {
 }

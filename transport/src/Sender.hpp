@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "DriverCommandQueue.hpp"
+#include "cox/util/CommandQueue.hpp"
 #include "cox/util/Agent.hpp"
 #include "cox/util/Clock.hpp"
 
@@ -16,7 +16,7 @@ class SendChannelEndpoint;
 class Sender final : public util::Agent
 {
 public:
-    Sender(DriverCommandQueue& commands, const util::NanoClock& nanoClock);
+    Sender(util::CommandQueue& commands, const util::NanoClock& nanoClock);
 
     int doWork() override;
     [[nodiscard]] std::string_view roleName() const noexcept override { return "sender"; }
@@ -28,7 +28,7 @@ public:
     void onRemoveEndpoint(SendChannelEndpoint* endpoint);
 
 private:
-    DriverCommandQueue& m_commands;
+    util::CommandQueue& m_commands;
     const util::NanoClock& m_nanoClock;
     std::vector<NetworkPublication*> m_publications;
     std::vector<SendChannelEndpoint*> m_endpoints;

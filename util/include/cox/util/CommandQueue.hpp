@@ -5,13 +5,13 @@
 #include <mutex>
 #include <vector>
 
-namespace cox::transport
+namespace cox::util
 {
-/// Hands control-path work (add or remove a publication, an image, an endpoint) from one driver
-/// agent to another, as Aeron's SenderProxy/ReceiverProxy queues do. Commands are rare, so a
-/// mutex guards the queue; the consumer's empty check is a single atomic load, so an idle duty
-/// cycle takes no lock. In SHARED and INVOKER modes the same code runs on one thread.
-class DriverCommandQueue
+/// Hands control-path work (add or remove a publication, an image, a recording) from one agent to
+/// another, as Aeron's SenderProxy/ReceiverProxy queues do. Commands are rare, so a mutex guards the
+/// queue; the consumer's empty check is a single atomic load, so an idle duty cycle takes no lock.
+/// When the agents share a thread the same code runs on it.
+class CommandQueue
 {
 public:
     using Command = std::function<void()>;
@@ -50,4 +50,4 @@ private:
     std::vector<Command> m_running;
     std::atomic<std::size_t> m_size{0};
 };
-} // namespace cox::transport
+} // namespace cox::util
