@@ -92,6 +92,11 @@ std::int64_t Aeron::clientId() const noexcept
     return m_conductor->clientId();
 }
 
+const util::CountersReader& Aeron::countersReader() const noexcept
+{
+    return m_conductor->countersReader();
+}
+
 std::int64_t Aeron::nextCorrelationId()
 {
     return m_conductor->nextCorrelationId();
@@ -200,5 +205,33 @@ std::shared_ptr<Subscription> Aeron::addSubscription(const std::string& channel,
         }
         m_conductor->awaitStep();
     }
+}
+
+std::int64_t Aeron::asyncAddCounter(std::int32_t typeId, std::span<const std::uint8_t> key, std::string_view label)
+{
+    return m_conductor->asyncAddCounter(typeId, key, label);
+}
+
+std::shared_ptr<Counter> Aeron::findCounter(std::int64_t registrationId)
+{
+    return m_conductor->findCounter(registrationId);
+}
+
+std::shared_ptr<Counter> Aeron::addCounter(std::int32_t typeId, std::span<const std::uint8_t> key, std::string_view label)
+{
+    const std::int64_t registrationId = asyncAddCounter(typeId, key, label);
+    while (true)
+    {
+        if (auto counter = findCounter(registrationId))
+        {
+            return counter;
+        }
+        m_conductor->awaitStep();
+    }
+}
+
+void Counter::close()
+{
+    m_conductor.releaseCounter(*this);
 }
 } // namespace cox::transport

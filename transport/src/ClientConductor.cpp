@@ -128,6 +128,9 @@ void ClientConductor::mapDriverFiles()
     }
     m_counterValues.wrap(counters, util::CountersDescriptor::HEADER_LENGTH + static_cast<std::size_t>(metadataLength),
                          static_cast<std::size_t>(valuesLength));
+    util::AtomicBuffer counterMetadata;
+    counterMetadata.wrap(counters, util::CountersDescriptor::HEADER_LENGTH, static_cast<std::size_t>(metadataLength));
+    m_countersReader = std::make_unique<util::CountersReader>(counterMetadata, m_counterValues);
 }
 
 void ClientConductor::ensureOpen() const
@@ -271,6 +274,108 @@ std::shared_ptr<Subscription> ClientConductor::findSubscription(std::int64_t reg
     m_registrations.erase(it);
     auto found = m_subscriptions.find(registrationId);
     return found == m_subscriptions.end() ? nullptr : found->second;
+}
+
+std::int64_t ClientConductor::asyncAddCounter(std::int32_t typeId, std::span<const std::uint8_t> key,
+                                             std::string_view label)
+{
+    std::lock_guard lock(m_adminLock);
+    ensureOpen();
+    const std::int64_t correlationId = m_driverProxy->addCounter(typeId, key, label);
+    Registration registration;
+    registration.kind = Kind::COUNTER;
+    registration.channel = "counter typeId=" + std::to_string(typeId) + " label=" + std::string(label);
+    registration.deadlineNs = nowNs() + m_driverTimeoutNs;
+    m_registrations.emplace(correlationId, std::move(registration));
+    return correlationId;
+}
+
+std::shared_ptr<Counter> ClientConductor::findCounter(std::int64_t registrationId)
+{
+    std::lock_guard lock(m_adminLock);
+    ensureOpen();
+    auto it = m_registrations.find(registrationId);
+    if (it == m_registrations.end())
+    {
+        auto found = m_counters.find(registrationId);
+        return found == m_counters.end() ? nullptr : found->second;
+    }
+    Registration& registration = it->second;
+    if (registration.kind != Kind::COUNTER)
+    {
+        throw util::IllegalArgumentException("registration " + std::to_string(registrationId) + " is not a counter");
+    }
+    switch (registration.status)
+    {
+        case Status::AWAITING:
+            if (nowNs() - registration.deadlineNs > 0)
+            {
+                const std::string what = registration.channel;
+                m_registrations.erase(it);
+                throw DriverTimeoutException("no response from the driver to AddCounter " + what + " within " +
+                                             std::to_string(m_context.driverTimeoutMs) + " ms");
+            }
+            return nullptr;
+        case Status::ERRORED:
+        {
+            const std::int32_t code = registration.errorCode;
+            const std::string message = "AddCounter " + registration.channel + ": " + registration.errorMessage;
+            m_registrations.erase(it);
+            throw RegistrationException(code, message);
+        }
+        case Status::READY:
+            break;
+    }
+    m_registrations.erase(it);
+    auto found = m_counters.find(registrationId);
+    return found == m_counters.end() ? nullptr : found->second;
+}
+
+void ClientConductor::releaseCounter(Counter& counter)
+{
+    std::lock_guard lock(m_adminLock);
+    if (counter.isClosed())
+    {
+        return;
+    }
+    counter.markClosed();
+    if (isClosed())
+    {
+        return;
+    }
+    auto it = m_counters.find(counter.registrationId());
+    if (it == m_counters.end() || it->second.get() != &counter)
+    {
+        return;
+    }
+    const std::shared_ptr<Counter> keepAlive = it->second;
+    m_counters.erase(it);
+    m_asyncCommands.insert(m_driverProxy->removeCounter(counter.registrationId()));
+}
+
+void ClientConductor::onCounterReady(const std::uint8_t* message, std::size_t length)
+{
+    CounterReadyDecoder decoder;
+    if (decoder.wrapWithHeader(message, 0, length) != DecodeError::NONE)
+    {
+        ++m_malformedResponses;
+        return;
+    }
+    const std::int64_t correlationId = decoder.correlationId();
+    auto it = m_registrations.find(correlationId);
+    if (it == m_registrations.end() || it->second.status != Status::AWAITING || it->second.kind != Kind::COUNTER)
+    {
+        return;
+    }
+    const std::int32_t counterId = decoder.counterId();
+    if (!isValidCounterId(counterId))
+    {
+        failRegistration(it->second, 11, "driver named counter id " + std::to_string(counterId) +
+                                             " outside the counters file");
+        return;
+    }
+    m_counters[correlationId] = std::make_shared<Counter>(*this, correlationId, position(counterId));
+    it->second.status = Status::READY;
 }
 
 void ClientConductor::releasePublication(Publication& publication)
@@ -476,6 +581,10 @@ void ClientConductor::closeAllResources()
     {
         publication->markClosed();
     }
+    for (auto& [id, counter] : m_counters)
+    {
+        counter->markClosed();
+    }
     std::vector<std::shared_ptr<Subscription>> subscriptions;
     for (auto& [id, subscription] : m_subscriptions)
     {
@@ -523,6 +632,9 @@ void ClientConductor::onResponse(std::int32_t msgTypeId, const util::AtomicBuffe
             break;
         case TemplateId::CLIENT_TIMEOUT:
             onClientTimeout(message, length);
+            break;
+        case TemplateId::COUNTER_READY:
+            onCounterReady(message, length);
             break;
         default:
             break;

@@ -11,6 +11,7 @@
 
 #include "DriverProxy.hpp"
 #include "cox/transport/AeronContext.hpp"
+#include "cox/transport/Counter.hpp"
 #include "cox/transport/ExclusivePublication.hpp"
 #include "cox/transport/Image.hpp"
 #include "cox/transport/Publication.hpp"
@@ -20,6 +21,7 @@
 #include "cox/util/AtomicBuffer.hpp"
 #include "cox/util/BroadcastReceiver.hpp"
 #include "cox/util/CopyBroadcastReceiver.hpp"
+#include "cox/util/CountersReader.hpp"
 #include "cox/util/ManyToOneRingBuffer.hpp"
 #include "cox/util/MemoryMappedFile.hpp"
 #include "cox/util/Position.hpp"
@@ -56,6 +58,9 @@ public:
                                       OnAvailableImage onAvailableImage, OnUnavailableImage onUnavailableImage);
     std::shared_ptr<Publication> findPublication(std::int64_t registrationId);
     std::shared_ptr<Subscription> findSubscription(std::int64_t registrationId);
+    std::int64_t asyncAddCounter(std::int32_t typeId, std::span<const std::uint8_t> key, std::string_view label);
+    std::shared_ptr<Counter> findCounter(std::int64_t registrationId);
+    void releaseCounter(Counter& counter);
 
     void releasePublication(Publication& publication);
     void releaseSubscription(Subscription& subscription);
@@ -67,6 +72,8 @@ public:
     [[nodiscard]] std::int64_t nextCorrelationId();
     [[nodiscard]] std::int64_t clientId() const noexcept { return m_clientId; }
     [[nodiscard]] bool isClosed() const noexcept { return m_isClosed.load(std::memory_order_acquire); }
+    /// A reader over the driver's counters.dat, mapped at construction.
+    [[nodiscard]] const util::CountersReader& countersReader() const noexcept { return *m_countersReader; }
 
     /// Counts of what the conductor dropped: responses that failed to decode, and broadcast laps.
     [[nodiscard]] std::int64_t malformedResponseCount() const noexcept { return m_malformedResponses; }
@@ -78,6 +85,7 @@ private:
         PUBLICATION,
         EXCLUSIVE_PUBLICATION,
         SUBSCRIPTION,
+        COUNTER,
     };
     enum class Status : std::int8_t
     {
@@ -125,12 +133,14 @@ private:
     void onOperationSuccess(const std::uint8_t* message, std::size_t length);
     void onError(const std::uint8_t* message, std::size_t length);
     void onClientTimeout(const std::uint8_t* message, std::size_t length);
+    void onCounterReady(const std::uint8_t* message, std::size_t length);
 
     const AeronContext& m_context;
     mutable std::recursive_mutex m_adminLock;
     std::unique_ptr<util::MemoryMappedFile> m_cncFile;
     std::unique_ptr<util::MemoryMappedFile> m_countersFile;
     util::AtomicBuffer m_counterValues;
+    std::unique_ptr<util::CountersReader> m_countersReader;
     std::unique_ptr<util::ManyToOneRingBuffer> m_toDriver;
     std::unique_ptr<util::BroadcastReceiver> m_broadcastReceiver;
     std::unique_ptr<util::CopyBroadcastReceiver> m_toClients;
@@ -148,6 +158,7 @@ private:
     std::unordered_map<std::int64_t, Registration> m_registrations;
     std::unordered_map<std::int64_t, std::shared_ptr<Publication>> m_publications;
     std::unordered_map<std::int64_t, std::shared_ptr<Subscription>> m_subscriptions;
+    std::unordered_map<std::int64_t, std::shared_ptr<Counter>> m_counters;
     /// Remove commands awaiting OperationSuccess, so that an Error for one is reported, not ignored.
     std::unordered_set<std::int64_t> m_asyncCommands;
     std::deque<Lingering> m_lingering;

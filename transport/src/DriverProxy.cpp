@@ -97,6 +97,34 @@ std::int64_t DriverProxy::removeSubscription(std::int64_t registrationId)
     return correlationId;
 }
 
+std::int64_t DriverProxy::addCounter(std::int32_t typeId, std::span<const std::uint8_t> key, std::string_view label)
+{
+    const std::int64_t correlationId = nextCorrelationId();
+    MessageHeaderEncoder header;
+    AddCounterEncoder encoder;
+    encoder.wrapAndApplyHeader(m_scratch.buffer(), 0, m_scratch.capacity(), header)
+        .correlationId(correlationId)
+        .clientId(m_clientId)
+        .typeId(typeId)
+        .putKey(reinterpret_cast<const char*>(key.data()), key.size())
+        .putLabel(label);
+    write(AddCounterEncoder::TEMPLATE_ID, HEADER + encoder.encodedLength());
+    return correlationId;
+}
+
+std::int64_t DriverProxy::removeCounter(std::int64_t registrationId)
+{
+    const std::int64_t correlationId = nextCorrelationId();
+    MessageHeaderEncoder header;
+    RemoveCounterEncoder encoder;
+    encoder.wrapAndApplyHeader(m_scratch.buffer(), 0, m_scratch.capacity(), header)
+        .correlationId(correlationId)
+        .clientId(m_clientId)
+        .registrationId(registrationId);
+    write(RemoveCounterEncoder::TEMPLATE_ID, HEADER + encoder.encodedLength());
+    return correlationId;
+}
+
 bool DriverProxy::sendClientKeepalive()
 {
     MessageHeaderEncoder header;

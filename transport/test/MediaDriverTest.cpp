@@ -246,3 +246,21 @@ TEST(MediaDriverTest, shouldHandOverWholeFramesAsBlocks)
     EXPECT_EQ(blockLength, consumed);
     EXPECT_EQ(image->position(), 6 * 160);
 }
+
+TEST(MediaDriverTest, shouldAllocateClientCountersThatOthersCanRead)
+{
+    InvokerDriverFixture fixture;
+    const std::uint8_t key[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+    auto counter = fixture.aeron->addCounter(100, key, "rec-pos: test");
+    counter->setOrdered(4242);
+    const cox::util::CountersReader& reader = fixture.aeron->countersReader();
+    EXPECT_EQ(reader.getCounterValue(counter->id()), 4242);
+    EXPECT_EQ(reader.getCounterTypeId(counter->id()), 100);
+    EXPECT_EQ(reader.getCounterLabel(counter->id()), "rec-pos: test");
+    ASSERT_EQ(reader.getCounterKey(counter->id()).size(), cox::util::CountersDescriptor::MAX_KEY_LENGTH);
+    EXPECT_EQ(reader.getCounterKey(counter->id())[11], 12);
+    const std::int32_t id = counter->id();
+    counter->close();
+    EXPECT_TRUE(fixture.pumpUntil(
+        [&] { return reader.getCounterState(id) != cox::util::CountersDescriptor::RECORD_ALLOCATED; }));
+}

@@ -2,15 +2,19 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 
 #include "cox/transport/AeronContext.hpp"
+#include "cox/transport/Counter.hpp"
 #include "cox/transport/ExclusivePublication.hpp"
 #include "cox/transport/Image.hpp"
 #include "cox/transport/Publication.hpp"
 #include "cox/transport/Subscription.hpp"
 #include "cox/util/AgentInvoker.hpp"
 #include "cox/util/AgentRunner.hpp"
+#include "cox/util/CountersReader.hpp"
 #include "cox/util/IdleStrategy.hpp"
 
 namespace cox::transport
@@ -64,9 +68,21 @@ public:
     [[nodiscard]] std::shared_ptr<Subscription> findSubscription(std::int64_t registrationId);
 
     /// Unique id from the driver's correlation counter.
+    /// Asks the driver for a counter in its counters file (type id, key bytes up to 112, label up to
+    /// 380); this client is its single writer. Blocking and async forms, as for publications.
+    [[nodiscard]] std::shared_ptr<Counter> addCounter(
+        std::int32_t typeId, std::span<const std::uint8_t> key, std::string_view label);
+    [[nodiscard]] std::int64_t asyncAddCounter(
+        std::int32_t typeId, std::span<const std::uint8_t> key, std::string_view label);
+    [[nodiscard]] std::shared_ptr<Counter> findCounter(std::int64_t registrationId);
+
     [[nodiscard]] std::int64_t nextCorrelationId();
     [[nodiscard]] std::int64_t clientId() const noexcept;
     [[nodiscard]] const AeronContext& context() const noexcept { return m_context; }
+
+    /// The driver's counters (counters.dat), read-only: positions, limits and the counters other clients
+    /// (e.g. an archive's RecordingPos) allocated. Valid until this client is destroyed.
+    [[nodiscard]] const util::CountersReader& countersReader() const noexcept;
 
     /// The conductor's invoker; throws IllegalStateException unless useConductorAgentInvoker is set.
     [[nodiscard]] util::AgentInvoker& conductorAgentInvoker();

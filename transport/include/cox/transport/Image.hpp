@@ -46,6 +46,11 @@ public:
     /// Where the data comes from: "ip:port" of the sender, or "aeron:ipc".
     [[nodiscard]] const std::string& sourceIdentity() const noexcept { return m_sourceIdentity; }
     [[nodiscard]] std::int32_t termBufferLength() const noexcept { return m_termLength; }
+    /// The publisher's MTU, from the log metadata (recorders keep it with the recording).
+    [[nodiscard]] std::int32_t mtuLength() const
+    {
+        return LogBufferDescriptor::mtuLength(m_logBuffers->metaDataBuffer());
+    }
     [[nodiscard]] std::int32_t initialTermId() const noexcept { return m_header.initialTermId(); }
     [[nodiscard]] std::int32_t positionBitsToShift() const noexcept { return m_positionBitsToShift; }
     [[nodiscard]] std::int32_t subscriberPositionId() const noexcept { return m_subscriberPosition.id(); }
