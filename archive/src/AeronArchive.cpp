@@ -887,8 +887,9 @@ std::int64_t AeronArchive::detachSegments(std::int64_t recordingId, std::int64_t
 {
     std::lock_guard lock(m_lock);
     return request("DetachSegments",
-                   [&](std::int64_t correlationId)
-                   { return m_proxy->detachSegments(recordingId, newStartPosition, correlationId, m_controlSessionId); });
+                   [&](std::int64_t correlationId) {
+                       return m_proxy->detachSegments(recordingId, newStartPosition, correlationId, m_controlSessionId);
+                   });
 }
 
 std::int64_t AeronArchive::deleteDetachedSegments(std::int64_t recordingId)
@@ -902,8 +903,9 @@ std::int64_t AeronArchive::purgeSegments(std::int64_t recordingId, std::int64_t 
 {
     std::lock_guard lock(m_lock);
     return request("PurgeSegments",
-                   [&](std::int64_t correlationId)
-                   { return m_proxy->purgeSegments(recordingId, newStartPosition, correlationId, m_controlSessionId); });
+                   [&](std::int64_t correlationId) {
+                       return m_proxy->purgeSegments(recordingId, newStartPosition, correlationId, m_controlSessionId);
+                   });
 }
 
 // ---- replication ----

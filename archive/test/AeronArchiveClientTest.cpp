@@ -49,7 +49,12 @@ TEST_F(AeronArchiveClientTest, shouldConnectWithAuthConnectThenArchiveIdThenKeep
 
     EXPECT_EQ(client->controlSessionId(), FakeArchive::SESSION_ID);
     EXPECT_EQ(client->archiveId(), FakeArchive::ARCHIVE_ID);
-    ASSERT_TRUE(fixture.pumpUntil([&] { return fixture.archive.doWork() >= 0 && fixture.archive.requests.size() >= 3; }));
+    ASSERT_TRUE(fixture.pumpUntil(
+        [&]
+        {
+            fixture.archive.doWork();
+            return fixture.archive.requests.size() >= 3;
+        }));
     const auto& requests = fixture.archive.requests;
     ASSERT_EQ(requests[0].templateId, AUTH_CONNECT_REQUEST);
     auto connectRequest = requests[0].decode<codec::AuthConnectRequestDecoder>();
@@ -418,7 +423,8 @@ TEST_F(AeronArchiveClientTest, shouldSubscribeToReplayWithItsSessionId)
     ASSERT_NE(subscription, nullptr);
     EXPECT_EQ(subscription->streamId(), 44);
     EXPECT_NE(subscription->channel().find("session-id=1234"), std::string::npos) << subscription->channel();
-    auto request = fixture.archive.lastRequest(codec::TemplateId::REPLAY_REQUEST)->decode<codec::ReplayRequestDecoder>();
+    auto request =
+        fixture.archive.lastRequest(codec::TemplateId::REPLAY_REQUEST)->decode<codec::ReplayRequestDecoder>();
     EXPECT_EQ(request.recordingId(), 8);
     EXPECT_EQ(request.position(), 0);
     EXPECT_EQ(request.length(), NULL_LENGTH);

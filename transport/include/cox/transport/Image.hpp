@@ -107,7 +107,7 @@ public:
         int fragmentsRead = 0;
         while (fragmentsRead < fragmentLimit && offset < capacity)
         {
-            const std::int32_t frameLength = FrameDescriptor::frameLengthVolatile(term, offset);
+            const std::int32_t frameLength = FrameDescriptor::frameLengthChecked(term, offset);
             if (frameLength <= 0)
             {
                 break;
@@ -171,7 +171,7 @@ public:
         int fragmentsRead = 0;
         while (fragmentsRead < fragmentLimit && offset < limitOffset)
         {
-            const std::int32_t frameLength = FrameDescriptor::frameLengthVolatile(term, offset);
+            const std::int32_t frameLength = FrameDescriptor::frameLengthChecked(term, offset);
             if (frameLength <= 0)
             {
                 break;
@@ -215,7 +215,7 @@ public:
         std::int32_t offset = termOffset;
         while (offset < limitOffset)
         {
-            const std::int32_t frameLength = FrameDescriptor::frameLengthVolatile(term, offset);
+            const std::int32_t frameLength = FrameDescriptor::frameLengthChecked(term, offset);
             if (frameLength <= 0)
             {
                 break;

@@ -32,7 +32,7 @@ struct ScanResult
     std::int32_t offset = termOffset;
     while (offset < limitOffset)
     {
-        const std::int32_t frameLength = FrameDescriptor::frameLengthVolatile(termBuffer, offset);
+        const std::int32_t frameLength = FrameDescriptor::frameLengthChecked(termBuffer, offset);
         if (frameLength <= 0)
         {
             break;

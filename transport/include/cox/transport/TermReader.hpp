@@ -32,7 +32,7 @@ ReadOutcome read(
     header.wrap(termBuffer, 0);
     while (fragmentsRead < fragmentsLimit && offset < capacity)
     {
-        const std::int32_t frameLength = FrameDescriptor::frameLengthVolatile(termBuffer, offset);
+        const std::int32_t frameLength = FrameDescriptor::frameLengthChecked(termBuffer, offset);
         if (frameLength <= 0)
         {
             break;

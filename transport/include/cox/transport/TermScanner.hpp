@@ -32,7 +32,7 @@ struct ScanOutcome
     while (available < limit)
     {
         const std::int32_t frameOffset = offset + available;
-        const std::int32_t frameLength = FrameDescriptor::frameLengthVolatile(termBuffer, frameOffset);
+        const std::int32_t frameLength = FrameDescriptor::frameLengthChecked(termBuffer, frameOffset);
         if (frameLength <= 0)
         {
             break;
