@@ -81,9 +81,10 @@ int IpcPublication::updatePublisherLimit()
     const std::int64_t proposedLimit = minSubscriberPosition + m_termWindowLength;
     if (proposedLimit > m_tripLimit)
     {
+        // Clean first: the release of the new limit then orders the zeroing before any write it permits.
+        cleanBufferTo(minSubscriberPosition);
         m_publisherLimit.setOrdered(proposedLimit);
         m_tripLimit = proposedLimit + m_tripGain;
-        cleanBufferTo(minSubscriberPosition);
         workCount = 1;
     }
     m_consumerPosition = maxSubscriberPosition;

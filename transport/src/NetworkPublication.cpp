@@ -158,6 +158,12 @@ int NetworkPublication::sendData(std::int64_t nowNs, std::int64_t senderPosition
         m_senderPosition.setOrdered(position);
         m_timeOfLastSendNs = nowNs;
     }
+    if (bytesSent > 0)
+    {
+        // The sender cleans, so it never zeroes memory it is reading; a full term behind the slowest
+        // consumer (itself or a spy) stays intact for retransmits.
+        cleanBufferTo(std::min(position, m_minSpyPosition.load(std::memory_order_acquire)) - m_termLength);
+    }
     return bytesSent;
 }
 
@@ -323,16 +329,17 @@ int NetworkPublication::updatePublisherLimit(std::int64_t nowNs)
         return 0;
     }
     std::int64_t minConsumerPosition = senderPosition;
+    std::int64_t minSpyPosition = INT64_MAX;
     for (const auto& spy : m_spies)
     {
-        minConsumerPosition = std::min(minConsumerPosition, spy.position.getVolatile());
+        minSpyPosition = std::min(minSpyPosition, spy.position.getVolatile());
     }
+    m_minSpyPosition.store(minSpyPosition, std::memory_order_release);
+    minConsumerPosition = std::min(minConsumerPosition, minSpyPosition);
     const std::int64_t proposedLimit = minConsumerPosition + m_termWindowLength;
     if (proposedLimit > m_positions.publisherLimit.get())
     {
         m_positions.publisherLimit.setOrdered(proposedLimit);
-        // A full term behind the consumers stays intact for retransmits.
-        cleanBufferTo(minConsumerPosition - m_termLength);
         return 1;
     }
     return 0;
@@ -340,15 +347,17 @@ int NetworkPublication::updatePublisherLimit(std::int64_t nowNs)
 
 void NetworkPublication::cleanBufferTo(std::int64_t position)
 {
-    if (position <= m_cleanPosition)
+    // Sender thread. A call cleans at most to the end of one term; the sender calls after every send,
+    // so it never falls behind by more than the bytes of one duty cycle.
+    while (position > m_cleanPosition)
     {
-        return;
+        const std::int32_t index = LogBufferDescriptor::indexByPosition(m_cleanPosition, m_positionBitsToShift);
+        const std::int32_t termOffset = static_cast<std::int32_t>(m_cleanPosition & m_termLengthMask);
+        const std::int64_t length = std::min<std::int64_t>(position - m_cleanPosition, m_termLength - termOffset);
+        m_logBuffers->termBuffer(index).setMemory(
+            static_cast<std::size_t>(termOffset), static_cast<std::size_t>(length), 0);
+        m_cleanPosition += length;
     }
-    const std::int32_t index = LogBufferDescriptor::indexByPosition(m_cleanPosition, m_positionBitsToShift);
-    const std::int32_t termOffset = static_cast<std::int32_t>(m_cleanPosition & m_termLengthMask);
-    const std::int64_t length = std::min<std::int64_t>(position - m_cleanPosition, m_termLength - termOffset);
-    m_logBuffers->termBuffer(index).setMemory(static_cast<std::size_t>(termOffset), static_cast<std::size_t>(length), 0);
-    m_cleanPosition += length;
 }
 
 int NetworkPublication::decRef(std::int64_t nowNs)

@@ -155,11 +155,14 @@ private:
     std::atomic<bool> m_receiverSentEos{false};
     // written by the conductor, read by the sender
     std::atomic<bool> m_isEndOfStream{false};
+    std::atomic<std::int64_t> m_minSpyPosition{INT64_MAX};
     std::atomic<State> m_state{State::ACTIVE};
+
+    // sender thread only
+    std::int64_t m_cleanPosition = 0;
 
     // conductor thread only
     std::vector<SpyPosition> m_spies;
-    std::int64_t m_cleanPosition = 0;
     std::int64_t m_endOfStreamPosition = INT64_MAX;
     std::int64_t m_lingerDeadlineNs = 0;
     bool m_isConnectedInLog = false;
