@@ -1,6 +1,7 @@
 // End to end through the real media driver: client API → driver → (IPC log | UDP sockets) → image.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
@@ -15,18 +16,31 @@ using cox::transport::test::testPort;
 
 namespace
 {
-/// Message i has a deterministic length and content, so the receiver can check each one exactly.
+/// Message i has a deterministic length (1 byte to maxLength) and content, so the receiver can check
+/// each one exactly; from 8 bytes up it starts with its index, so loss, duplication and reordering
+/// cannot go unseen.
 std::vector<std::uint8_t> messageFor(std::int64_t i, std::int32_t maxLength)
 {
     std::mt19937 random(static_cast<std::uint32_t>(i * 2654435761u));
-    const std::int32_t length = 8 + static_cast<std::int32_t>(random() % static_cast<std::uint32_t>(maxLength - 8));
+    const std::int32_t length = 1 + static_cast<std::int32_t>(random() % static_cast<std::uint32_t>(maxLength));
     std::vector<std::uint8_t> message(static_cast<std::size_t>(length));
-    std::memcpy(message.data(), &i, sizeof(i));
-    for (std::size_t j = sizeof(i); j < message.size(); ++j)
+    for (auto& byte : message)
     {
-        message[j] = static_cast<std::uint8_t>(random());
+        byte = static_cast<std::uint8_t>(random());
+    }
+    if (message.size() >= sizeof(i))
+    {
+        std::memcpy(message.data(), &i, sizeof(i));
     }
     return message;
+}
+
+/// CI runs a few thousand messages per loss test; scripts/soak-transport sets COX_TRANSPORT_SOAK_MESSAGES
+/// to run the million.
+std::int64_t messageCount(std::int64_t ciDefault)
+{
+    const char* value = std::getenv("COX_TRANSPORT_SOAK_MESSAGES");
+    return value != nullptr ? std::atoll(value) : ciDefault;
 }
 
 struct StreamChecker
@@ -83,7 +97,7 @@ void sendAndVerify(InvokerDriverFixture& fixture, const std::string& channel, st
             subscription->poll(handler, 64);
             return checker.next >= count;
         },
-        std::chrono::seconds(60));
+        std::chrono::seconds(messageCount(0) > 0 ? 7200 : 60));
     EXPECT_TRUE(done) << "received " << checker.next << " of " << count;
     EXPECT_EQ(checker.errors, 0);
     EXPECT_EQ(checker.next, count);
@@ -93,13 +107,13 @@ void sendAndVerify(InvokerDriverFixture& fixture, const std::string& channel, st
 TEST(MediaDriverTest, shouldDeliverIpcMessagesCompleteInOrderIncludingFragmented)
 {
     InvokerDriverFixture fixture;
-    sendAndVerify(fixture, "aeron:ipc", 20'000, 8 * 1408);
+    sendAndVerify(fixture, "aeron:ipc", messageCount(20'000), 8 * 1408);
 }
 
 TEST(MediaDriverTest, shouldDeliverUdpUnicastMessagesCompleteInOrderIncludingFragmented)
 {
     InvokerDriverFixture fixture;
-    sendAndVerify(fixture, "aeron:udp?endpoint=127.0.0.1:" + std::to_string(testPort(1)), 20'000, 8 * 1408);
+    sendAndVerify(fixture, "aeron:udp?endpoint=127.0.0.1:" + std::to_string(testPort(1)), messageCount(20'000), 8 * 1408);
 }
 
 TEST(MediaDriverTest, shouldRecoverEveryMessageWithFivePercentLoss)
@@ -108,7 +122,7 @@ TEST(MediaDriverTest, shouldRecoverEveryMessageWithFivePercentLoss)
     context.receiveDataLossRate = 0.05;
     context.receiveDataLossSeed = 42;
     InvokerDriverFixture fixture(context);
-    sendAndVerify(fixture, "aeron:udp?endpoint=127.0.0.1:" + std::to_string(testPort(2)), 20'000, 8 * 1408);
+    sendAndVerify(fixture, "aeron:udp?endpoint=127.0.0.1:" + std::to_string(testPort(2)), messageCount(20'000), 8 * 1408);
 }
 
 TEST(MediaDriverTest, shouldRecoverEveryMessageWithTwentyPercentLoss)
@@ -117,7 +131,7 @@ TEST(MediaDriverTest, shouldRecoverEveryMessageWithTwentyPercentLoss)
     context.receiveDataLossRate = 0.20;
     context.receiveDataLossSeed = 7;
     InvokerDriverFixture fixture(context);
-    sendAndVerify(fixture, "aeron:udp?endpoint=127.0.0.1:" + std::to_string(testPort(3)), 10'000, 4 * 1408);
+    sendAndVerify(fixture, "aeron:udp?endpoint=127.0.0.1:" + std::to_string(testPort(3)), messageCount(5'000), 8 * 1408);
 }
 
 TEST(MediaDriverTest, shouldReportNotConnectedWithoutSubscriber)
