@@ -18,7 +18,6 @@ namespace
 constexpr int CONTROL_FRAGMENT_LIMIT = 10;
 constexpr std::int32_t RECORDING_POSITION_TYPE_ID = 100;
 constexpr std::int32_t MAX_SOURCE_IDENTITY_KEY_LENGTH = 88;
-constexpr std::int64_t NULL_LENGTH = -1;
 
 /// Parameters kept in a recording's stripped channel (facts §3.4); everything else is dropped.
 constexpr std::string_view STRIPPED_KEEP[] = {
@@ -115,12 +114,17 @@ int ArchiveConductor::doWork()
     }
     workCount += processPendingImages();
     workCount += processPendingReplays(m_nowNs);
+    workCount += processReplications(m_nowNs);
     workCount += processSessions(m_nowNs);
     return workCount;
 }
 
 void ArchiveConductor::onClose()
 {
+    for (auto& [id, replication] : m_replicationSessions)
+    {
+        replication->close();
+    }
     for (auto& [id, session] : m_recordingSessions)
     {
         session->abort();
@@ -524,6 +528,71 @@ void ArchiveConductor::onRequest(std::int32_t templateId, const std::uint8_t* da
                 }
                 break;
             }
+            case ac::TemplateId::REPLICATE_REQUEST:
+            {
+                ac::ReplicateRequestDecoder d;
+                if (decode(d, data, length))
+                {
+                    ReplicationSession::Params params;
+                    params.srcRecordingId = d.srcRecordingId();
+                    params.dstRecordingId = d.dstRecordingId();
+                    params.srcControlStreamId = d.srcControlStreamId();
+                    params.srcControlChannel = d.srcControlChannel();
+                    const std::string liveDestination(d.liveDestination());
+                    replicate(*session, correlationId, std::move(params), liveDestination, {});
+                    return;
+                }
+                break;
+            }
+            case ac::TemplateId::TAGGED_REPLICATE_REQUEST:
+            {
+                // Tags would name the replication subscription for others to attach to; it works without them.
+                ac::TaggedReplicateRequestDecoder d;
+                if (decode(d, data, length))
+                {
+                    ReplicationSession::Params params;
+                    params.srcRecordingId = d.srcRecordingId();
+                    params.dstRecordingId = d.dstRecordingId();
+                    params.srcControlStreamId = d.srcControlStreamId();
+                    params.srcControlChannel = d.srcControlChannel();
+                    const std::string liveDestination(d.liveDestination());
+                    replicate(*session, correlationId, std::move(params), liveDestination, {});
+                    return;
+                }
+                break;
+            }
+            case ac::TemplateId::REPLICATE_REQUEST2:
+            {
+                ac::ReplicateRequest2Decoder d;
+                if (decode(d, data, length))
+                {
+                    ReplicationSession::Params params;
+                    params.srcRecordingId = d.srcRecordingId();
+                    params.dstRecordingId = d.dstRecordingId();
+                    params.stopPosition = d.stopPosition();
+                    params.srcControlStreamId = d.srcControlStreamId();
+                    params.fileIoMaxLength = d.fileIoMaxLength();
+                    params.replicationSessionId = d.replicationSessionId();
+                    params.srcControlChannel = d.srcControlChannel();
+                    const std::string liveDestination(d.liveDestination());
+                    params.replicationChannel = d.replicationChannel();
+                    d.skipEncodedCredentials(); // the source archive accepts every client for now
+                    const std::string srcResponseChannel(d.srcResponseChannel());
+                    replicate(*session, correlationId, std::move(params), liveDestination, srcResponseChannel);
+                    return;
+                }
+                break;
+            }
+            case ac::TemplateId::STOP_REPLICATION_REQUEST:
+            {
+                ac::StopReplicationRequestDecoder d;
+                if (decode(d, data, length))
+                {
+                    stopReplication(*session, correlationId, d.replicationId());
+                    return;
+                }
+                break;
+            }
             default:
                 session->sendError(correlationId, errorCode(ArchiveErrorCode::GENERIC),
                                    "request type " + std::to_string(templateId) + " is not supported by this archive");
@@ -544,7 +613,7 @@ void ArchiveConductor::onRequest(std::int32_t templateId, const std::uint8_t* da
 
 // ---- recording ----
 
-void ArchiveConductor::startRecording(
+std::int64_t ArchiveConductor::startRecording(
     ControlSession& session,
     std::int64_t correlationId,
     std::int32_t streamId,
@@ -557,7 +626,7 @@ void ArchiveConductor::startRecording(
     {
         session.sendError(correlationId, errorCode(ArchiveErrorCode::MAX_RECORDINGS),
                           "max concurrent recordings reached: " + std::to_string(m_context.maxConcurrentRecordings));
-        return;
+        return NULL_VALUE;
     }
     if (extendRecordingId)
     {
@@ -567,13 +636,13 @@ void ArchiveConductor::startRecording(
             session.sendError(correlationId, errorCode(ArchiveErrorCode::UNKNOWN_RECORDING),
                               "unknown recording id " + std::to_string(*extendRecordingId) + " for stream " +
                                   std::to_string(streamId));
-            return;
+            return NULL_VALUE;
         }
         if (m_recordingSessions.contains(*extendRecordingId) || descriptor->isActive())
         {
             session.sendError(correlationId, errorCode(ArchiveErrorCode::ACTIVE_RECORDING),
                               "cannot extend active recording " + std::to_string(*extendRecordingId));
-            return;
+            return NULL_VALUE;
         }
     }
     const transport::ChannelUri uri = transport::ChannelUri::parse(channel);
@@ -585,7 +654,7 @@ void ArchiveConductor::startRecording(
             session.sendError(correlationId, errorCode(ArchiveErrorCode::ACTIVE_SUBSCRIPTION),
                               "recording exists for streamId=" + std::to_string(streamId) + " channel=" +
                                   std::string(channel));
-            return;
+            return NULL_VALUE;
         }
     }
     // A local UDP publication is recorded through a spy on it, so its data never crosses the network.
@@ -602,6 +671,7 @@ void ArchiveConductor::startRecording(
                               session.controlSessionId(), correlationId, autoStop, extendRecordingId, nullptr});
     // OK before any recording exists, as Aeron: the id lets the client stop the subscription later.
     session.sendOk(correlationId, registrationId);
+    return registrationId;
 }
 
 int ArchiveConductor::processPendingImages()
@@ -1016,6 +1086,169 @@ bool ArchiveConductor::hasActiveReplay(std::int64_t recordingId) const
                        [recordingId](const auto& entry) { return entry.second->recordingId() == recordingId; }) ||
         std::any_of(m_pendingReplays.begin(), m_pendingReplays.end(),
                     [recordingId](const PendingReplay& pending) { return pending.recordingId == recordingId; });
+}
+
+// ---- replication ----
+
+void ArchiveConductor::replicate(
+    ControlSession& session,
+    std::int64_t correlationId,
+    ReplicationSession::Params params,
+    std::string_view liveDestination,
+    std::string_view srcResponseChannel)
+{
+    if (!liveDestination.empty())
+    {
+        session.sendError(correlationId, errorCode(ArchiveErrorCode::GENERIC), "live merge is not supported");
+        return;
+    }
+    if (params.srcControlChannel.empty())
+    {
+        session.sendError(correlationId, errorCode(ArchiveErrorCode::GENERIC), "no source control channel");
+        return;
+    }
+    if (params.replicationChannel.empty())
+    {
+        params.replicationChannel = m_context.replicationChannel;
+    }
+    if (params.replicationChannel.empty())
+    {
+        session.sendError(correlationId, errorCode(ArchiveErrorCode::GENERIC),
+                          "no replication channel in the request or the archive context");
+        return;
+    }
+    params.srcResponseChannel = !srcResponseChannel.empty() ? std::string(srcResponseChannel)
+                                                            : m_context.replicationResponseChannel;
+    if (params.srcResponseChannel.empty())
+    {
+        if (!transport::ChannelUri::parse(params.srcControlChannel).isIpc())
+        {
+            session.sendError(correlationId, errorCode(ArchiveErrorCode::REPLICATION_CONNECTION_FAILURE),
+                              "a source at " + params.srcControlChannel +
+                                  " needs a response channel: set ArchiveContext::replicationResponseChannel");
+            return;
+        }
+        params.srcResponseChannel = "aeron:ipc";
+    }
+    if (params.dstRecordingId != NULL_VALUE)
+    {
+        const auto dst = m_storage.catalog().findRecording(params.dstRecordingId);
+        if (!dst)
+        {
+            session.sendError(correlationId, errorCode(ArchiveErrorCode::UNKNOWN_RECORDING),
+                              "unknown destination recording id " + std::to_string(params.dstRecordingId));
+            return;
+        }
+        const bool isReplicating = std::any_of(
+            m_replicationSessions.begin(), m_replicationSessions.end(),
+            [&](const auto& entry) { return entry.second->dstRecordingId() == params.dstRecordingId; });
+        if (dst->isActive() || m_recordingSessions.contains(params.dstRecordingId) || isReplicating)
+        {
+            session.sendError(correlationId, errorCode(ArchiveErrorCode::ACTIVE_RECORDING),
+                              "cannot replicate into active recording " + std::to_string(params.dstRecordingId));
+            return;
+        }
+    }
+    const std::int64_t replicationId = m_nextSessionId++;
+    params.replicationId = replicationId;
+    params.controlSessionId = session.controlSessionId();
+    params.srcResponseStreamId = m_context.replicationResponseStreamId;
+    params.messageTimeoutNs = m_context.replicationMessageTimeoutNs;
+    ReplicationSession::Host& host = *this;
+    m_replicationSessions.emplace(
+        replicationId,
+        std::make_unique<ReplicationSession>(
+            std::move(params), m_resources.aeron, m_storage.catalog(), host, m_nowNs));
+    session.sendOk(correlationId, replicationId);
+}
+
+void ArchiveConductor::stopReplication(ControlSession& session, std::int64_t correlationId, std::int64_t replicationId)
+{
+    const auto it = m_replicationSessions.find(replicationId);
+    if (it == m_replicationSessions.end())
+    {
+        session.sendError(correlationId, errorCode(ArchiveErrorCode::UNKNOWN_REPLICATION),
+                          "unknown replication id " + std::to_string(replicationId));
+        return;
+    }
+    it->second->abort();
+    session.sendOk(correlationId, 0);
+}
+
+int ArchiveConductor::processReplications(std::int64_t nowNs)
+{
+    if (m_replicationSessions.empty())
+    {
+        return 0;
+    }
+    const std::int64_t nowMs = m_resources.epochClock->time();
+    int workCount = 0;
+    for (auto it = m_replicationSessions.begin(); it != m_replicationSessions.end();)
+    {
+        if (!m_controlSessions.contains(it->second->controlSessionId()))
+        {
+            it->second->abort(); // as Aeron: a replication ends with the session that asked for it
+        }
+        workCount += it->second->doWork(nowNs, nowMs);
+        it = it->second->isDone() ? m_replicationSessions.erase(it) : std::next(it);
+    }
+    return workCount;
+}
+
+std::int64_t ArchiveConductor::extendRecordingForReplication(
+    std::int64_t controlSessionId,
+    std::int64_t correlationId,
+    std::int64_t recordingId,
+    std::int32_t streamId,
+    const std::string& channel)
+{
+    const auto it = m_controlSessions.find(controlSessionId);
+    if (it == m_controlSessions.end())
+    {
+        return NULL_VALUE;
+    }
+    return startRecording(*it->second, correlationId, streamId, false, true, channel, recordingId);
+}
+
+std::int64_t ArchiveConductor::replicationRecordingPosition(std::int64_t recordingId) const
+{
+    return livePosition(recordingId);
+}
+
+bool ArchiveConductor::hasReplicationSubscription(std::int64_t subscriptionId) const
+{
+    return m_recordingSubscriptions.contains(subscriptionId);
+}
+
+void ArchiveConductor::stopReplicationSubscription(std::int64_t subscriptionId)
+{
+    if (const auto it = m_recordingSubscriptions.find(subscriptionId); it != m_recordingSubscriptions.end())
+    {
+        closeRecordingSubscription(it->second);
+    }
+}
+
+void ArchiveConductor::sendReplicationSignal(
+    std::int64_t controlSessionId,
+    std::int64_t correlationId,
+    std::int64_t recordingId,
+    std::int64_t subscriptionId,
+    std::int64_t position,
+    ac::RecordingSignal signal)
+{
+    if (const auto it = m_controlSessions.find(controlSessionId); it != m_controlSessions.end())
+    {
+        it->second->sendSignal(correlationId, recordingId, subscriptionId, position, signal);
+    }
+}
+
+void ArchiveConductor::sendReplicationError(
+    std::int64_t controlSessionId, std::int64_t correlationId, ArchiveErrorCode code, const std::string& message)
+{
+    if (const auto it = m_controlSessions.find(controlSessionId); it != m_controlSessions.end())
+    {
+        it->second->sendError(correlationId, errorCode(code), message);
+    }
 }
 
 // ---- listing and maintenance ----

@@ -9,6 +9,7 @@
 
 #include "ArchiveAgents.hpp"
 #include "ControlSession.hpp"
+#include "ReplicationSession.hpp"
 #include "cox/archive/Archive.hpp"
 #include "cox/archive/ArchiveStorage.hpp"
 #include "cox/transport/Aeron.hpp"
@@ -47,7 +48,7 @@ struct ArchiveResources
 /// sessions, starts and stops recordings and replays, answers position and listing queries, and
 /// truncates and purges through the storage. Recording and replay data move on the recorder and
 /// replayer agents.
-class ArchiveConductor final : public util::Agent
+class ArchiveConductor final : public util::Agent, private ReplicationSession::Host
 {
 public:
     explicit ArchiveConductor(ArchiveResources& resources);
@@ -101,8 +102,10 @@ private:
     ControlSession* sessionFor(std::int64_t controlSessionId);
     void onRequest(std::int32_t templateId, const std::uint8_t* data, std::size_t length);
 
-    void startRecording(ControlSession& session, std::int64_t correlationId, std::int32_t streamId, bool isLocal,
-                        bool autoStop, std::string_view channel, std::optional<std::int64_t> extendRecordingId);
+    /// Returns the recording subscription's registration id, or NULL_VALUE when refused (ERROR sent).
+    std::int64_t startRecording(ControlSession& session, std::int64_t correlationId, std::int32_t streamId,
+                                bool isLocal, bool autoStop, std::string_view channel,
+                                std::optional<std::int64_t> extendRecordingId);
     void stopRecording(ControlSession& session, std::int64_t correlationId, std::string_view channel, std::int32_t streamId);
     void stopRecordingSubscription(ControlSession& session, std::int64_t correlationId, std::int64_t subscriptionId);
     void stopRecordingByIdentity(ControlSession& session, std::int64_t correlationId, std::int64_t recordingId);
@@ -122,6 +125,23 @@ private:
     void purgeRecording(ControlSession& session, std::int64_t correlationId, std::int64_t recordingId);
     [[nodiscard]] bool hasActiveReplay(std::int64_t recordingId) const;
     [[nodiscard]] std::int64_t livePosition(std::int64_t recordingId) const;
+
+    // ---- replication (ReplicationSession drives the work; these start, stop and serve it) ----
+    void replicate(ControlSession& session, std::int64_t correlationId, ReplicationSession::Params params,
+                   std::string_view liveDestination, std::string_view srcResponseChannel);
+    void stopReplication(ControlSession& session, std::int64_t correlationId, std::int64_t replicationId);
+    int processReplications(std::int64_t nowNs);
+    std::int64_t extendRecordingForReplication(
+        std::int64_t controlSessionId, std::int64_t correlationId, std::int64_t recordingId, std::int32_t streamId,
+        const std::string& channel) override;
+    [[nodiscard]] std::int64_t replicationRecordingPosition(std::int64_t recordingId) const override;
+    [[nodiscard]] bool hasReplicationSubscription(std::int64_t subscriptionId) const override;
+    void stopReplicationSubscription(std::int64_t subscriptionId) override;
+    void sendReplicationSignal(
+        std::int64_t controlSessionId, std::int64_t correlationId, std::int64_t recordingId,
+        std::int64_t subscriptionId, std::int64_t position, codecs::archive::RecordingSignal signal) override;
+    void sendReplicationError(std::int64_t controlSessionId, std::int64_t correlationId, ArchiveErrorCode code,
+                              const std::string& message) override;
 
     int processPendingImages();
     int processPendingReplays(std::int64_t nowNs);
@@ -144,6 +164,7 @@ private:
     std::map<std::int64_t, std::shared_ptr<ReplaySession>> m_replaySessions;
     std::vector<PendingImage> m_pendingImages;
     std::vector<PendingReplay> m_pendingReplays;
+    std::map<std::int64_t, std::unique_ptr<ReplicationSession>> m_replicationSessions;
     std::int64_t m_nextSessionId;
     std::int64_t m_nextReplayId = 1;
     std::int64_t m_nowNs = 0;

@@ -762,7 +762,7 @@ ReceiveChannelEndpoint* DriverConductor::receiveEndpointFor(const ChannelUri& ur
     const std::string key = endpointKey(uri);
     for (auto& endpoint : m_receiveEndpoints)
     {
-        if (endpoint->key() == key)
+        if (endpoint->key() == key && !m_receiveEndpointsClosing.contains(endpoint.get()))
         {
             return endpoint.get();
         }
@@ -823,23 +823,8 @@ void DriverConductor::removeUdpSubscriber(const SubscriptionLink& subscription)
         }
     }
     m_resources.toReceiver.offer([endpoint, streamId, sessionId] { endpoint->removeSubscription(streamId, sessionId); });
-    if (endpoint->decRef() == 0)
-    {
-        Receiver* receiver = m_resources.receiver.get();
-        DriverConductor* self = this;
-        util::CommandQueue* toConductor = &m_resources.toConductor;
-        m_resources.toReceiver.offer(
-            [receiver, endpoint, self, toConductor]
-            {
-                receiver->onRemoveEndpoint(endpoint);
-                toConductor->offer(
-                    [self, endpoint]
-                    {
-                        self->m_receiveEndpointsClosed.insert(endpoint);
-                        self->tryDeleteReceiveEndpoint(endpoint);
-                    });
-            });
-    }
+    endpoint->decRef();
+    tryCloseReceiveEndpoint(endpoint);
 }
 
 void DriverConductor::onCreatePublicationImage(const SetupRequest& request, ReceiveChannelEndpoint* endpoint)
@@ -927,10 +912,11 @@ void DriverConductor::onImageInactive(PublicationImage* image)
     }
 }
 
-void DriverConductor::tryDeleteReceiveEndpoint(ReceiveChannelEndpoint* endpoint)
+void DriverConductor::tryCloseReceiveEndpoint(ReceiveChannelEndpoint* endpoint)
 {
-    // Deleted only once the receiver has let go of it and no image (live or lingering) uses it.
-    if (!m_receiveEndpointsClosed.contains(endpoint))
+    // An endpoint lives while a subscription or an image (live or lingering) uses it, so that a new
+    // subscription to the same address finds it still bound instead of racing a socket being closed.
+    if (endpoint->refCount() > 0 || m_receiveEndpointsClosing.contains(endpoint))
     {
         return;
     }
@@ -949,8 +935,21 @@ void DriverConductor::tryDeleteReceiveEndpoint(ReceiveChannelEndpoint* endpoint)
             return;
         }
     }
-    m_receiveEndpointsClosed.erase(endpoint);
-    std::erase_if(m_receiveEndpoints, [endpoint](const auto& e) { return e.get() == endpoint; });
+    m_receiveEndpointsClosing.insert(endpoint);
+    Receiver* receiver = m_resources.receiver.get();
+    DriverConductor* self = this;
+    util::CommandQueue* toConductor = &m_resources.toConductor;
+    m_resources.toReceiver.offer(
+        [receiver, endpoint, self, toConductor]
+        {
+            receiver->onRemoveEndpoint(endpoint);
+            toConductor->offer(
+                [self, endpoint]
+                {
+                    self->m_receiveEndpointsClosing.erase(endpoint);
+                    std::erase_if(self->m_receiveEndpoints, [endpoint](const auto& e) { return e.get() == endpoint; });
+                });
+        });
 }
 
 void DriverConductor::deleteNetworkPublication(NetworkPublication* publication)
@@ -1024,7 +1023,7 @@ int DriverConductor::processNetworkTimers(std::int64_t nowNs)
             it = m_lingeringImages.erase(it);
             std::error_code ignored;
             std::filesystem::remove(logFileName, ignored);
-            tryDeleteReceiveEndpoint(endpoint);
+            tryCloseReceiveEndpoint(endpoint);
             ++workCount;
         }
         else

@@ -124,7 +124,7 @@ private:
     void addUdpSubscriber(const SubscriptionLink& subscription);
     void removeUdpSubscriber(const SubscriptionLink& subscription);
     int processNetworkTimers(std::int64_t nowNs);
-    void tryDeleteReceiveEndpoint(ReceiveChannelEndpoint* endpoint);
+    void tryCloseReceiveEndpoint(ReceiveChannelEndpoint* endpoint);
     void deleteNetworkPublication(NetworkPublication* publication);
     [[nodiscard]] static bool matches(const SubscriptionLink& subscription, const PublicationImage& image);
     void linkSpySubscriber(NetworkPublication& publication, const SubscriptionLink& subscription);
@@ -188,7 +188,7 @@ private:
     std::vector<std::unique_ptr<PublicationImage>> m_images;
     std::vector<LingeringImage> m_lingeringImages;
     std::set<NetworkPublication*> m_retiringPublications;
-    std::set<ReceiveChannelEndpoint*> m_receiveEndpointsClosed;
+    std::set<ReceiveChannelEndpoint*> m_receiveEndpointsClosing;
     std::int64_t m_nextReceiverId;
 };
 } // namespace cox::transport

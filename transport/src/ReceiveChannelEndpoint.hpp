@@ -87,6 +87,7 @@ public:
     // ---- conductor thread (before the receiver has it, or through commands) ----
     void incRef() noexcept { ++m_refCount; }
     int decRef() noexcept { return --m_refCount; }
+    [[nodiscard]] int refCount() const noexcept { return m_refCount; }
 
 private:
     enum class SessionState : std::int8_t

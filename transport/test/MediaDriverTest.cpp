@@ -278,3 +278,28 @@ TEST(MediaDriverTest, shouldAllocateClientCountersThatOthersCanRead)
     EXPECT_TRUE(fixture.pumpUntil(
         [&] { return reader.getCounterState(id) != cox::util::CountersDescriptor::RECORD_ALLOCATED; }));
 }
+
+TEST(MediaDriverTest, shouldReceiveOnAPortAgainAfterTheLastSubscriptionClosed)
+{
+    InvokerDriverFixture fixture;
+    const std::string channel = "aeron:udp?endpoint=127.0.0.1:" + std::to_string(testPort(5));
+    auto publication = fixture.aeron->addPublication(channel, 21);
+    for (int round = 0; round < 3; ++round)
+    {
+        auto subscription = fixture.aeron->addSubscription(channel, 21);
+        ASSERT_TRUE(fixture.pumpUntil([&] { return subscription->imageCount() == 1 && publication->isConnected(); }))
+            << "round " << round;
+        const std::uint8_t message[16] = {static_cast<std::uint8_t>(round)};
+        ASSERT_TRUE(fixture.pumpUntil([&] { return publication->offer(message, sizeof(message)) > 0; }));
+        int received = 0;
+        ASSERT_TRUE(fixture.pumpUntil(
+            [&]
+            {
+                received += subscription->poll([](auto&&...) {}, 10);
+                return received >= 1;
+            }))
+            << "round " << round;
+        subscription->close();
+        fixture.pump();
+    }
+}

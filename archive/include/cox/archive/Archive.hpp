@@ -42,8 +42,16 @@ struct ArchiveContext
     std::int32_t controlStreamId = 10;
     std::string localControlChannel = "aeron:ipc?term-length=64k";
     std::int32_t localControlStreamId = 10;
-    /// Channel for replications into this archive (replication is not implemented yet).
+    /// Channel on which source archives replay to this one when a replication names none; it needs an explicit
+    /// port (the replication subscription's wildcard port is not resolved).
     std::string replicationChannel;
+    /// Response channel this archive's own client gives a source archive during replication, unless the request
+    /// names one: empty means `aeron:ipc` for a source reached over IPC; a UDP source needs an explicit
+    /// `aeron:udp?endpoint=host:port` here.
+    std::string replicationResponseChannel;
+    std::int32_t replicationResponseStreamId = 20;
+    /// Bound on each step of a replication that waits on the source archive (Aeron's client message timeout).
+    std::int64_t replicationMessageTimeoutNs = 10'000'000'000;
 
     /// Per recording the segment length is max(this, the term length); a power of two.
     std::int32_t segmentFileLength = 128 * 1024 * 1024;
