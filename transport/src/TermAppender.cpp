@@ -14,22 +14,10 @@ TermAppender::TermAppender(util::AtomicBuffer& termBuffer, util::AtomicBuffer& m
 {
 }
 
-std::int64_t TermAppender::rawTailVolatile() const
+void TermAppender::throwTermMismatch(std::int32_t termId, std::int32_t activeTermId)
 {
-    return m_metaData.getInt64Volatile(m_tailCounterOffset);
-}
-
-TermAppender::Claim TermAppender::claimSpace(std::int32_t alignedLength, std::int32_t activeTermId)
-{
-    const std::int64_t rawTail = m_metaData.getAndAddInt64(m_tailCounterOffset, alignedLength);
-    const std::int32_t termId = LogBufferDescriptor::termId(rawTail);
-    if (termId != activeTermId)
-    {
-        throw util::IllegalStateException(
-            "term appender claimed in term " + std::to_string(termId) + " but the active term is " +
-            std::to_string(activeTermId));
-    }
-    return {termId, static_cast<std::int64_t>(static_cast<std::uint64_t>(rawTail) & 0xFFFF'FFFFULL)};
+    throw util::IllegalStateException("term appender claimed in term " + std::to_string(termId) +
+                                      " but the active term is " + std::to_string(activeTermId));
 }
 
 std::int32_t TermAppender::handleEndOfTerm(const HeaderWriter& header, Claim claim)
@@ -48,23 +36,6 @@ std::int32_t TermAppender::handleEndOfTerm(const HeaderWriter& header, Claim cla
         FrameDescriptor::frameLengthOrdered(m_termBuffer, offset, paddingLength);
     }
     return TRIPPED;
-}
-
-std::int32_t TermAppender::claim(
-    const HeaderWriter& header, std::int32_t length, BufferClaim& bufferClaim, std::int32_t activeTermId)
-{
-    const std::int32_t frameLength = length + FrameDescriptor::HEADER_LENGTH;
-    const std::int32_t alignedLength = FrameDescriptor::alignedLength(frameLength);
-    const Claim claim = claimSpace(alignedLength, activeTermId);
-    const std::int64_t resultingOffset = claim.termOffset + alignedLength;
-    if (resultingOffset > static_cast<std::int64_t>(m_termBuffer.capacity()))
-    {
-        return handleEndOfTerm(header, claim);
-    }
-    const auto frameOffset = static_cast<std::int32_t>(claim.termOffset);
-    header.write(m_termBuffer, frameOffset, frameLength, claim.termId);
-    bufferClaim.wrap(m_termBuffer, frameOffset, frameLength);
-    return static_cast<std::int32_t>(resultingOffset);
 }
 
 std::int32_t TermAppender::appendUnfragmentedMessage(

@@ -57,11 +57,26 @@ public:
     /// termBuffer and metaData must outlive the appender.
     TermAppender(util::AtomicBuffer& termBuffer, util::AtomicBuffer& metaData, std::int32_t partitionIndex) noexcept;
 
-    [[nodiscard]] std::int64_t rawTailVolatile() const;
+    [[nodiscard]] std::int64_t rawTailVolatile() const { return m_metaData.getInt64Volatile(m_tailCounterOffset); }
 
     /// Claims a frame of header + length bytes for in-place writing; length <= maxPayloadLength.
+    // Inline: tryClaim is the fastest path a publisher has (a getAndAdd, a header, a commit).
     [[nodiscard]] std::int32_t claim(
-        const HeaderWriter& header, std::int32_t length, BufferClaim& bufferClaim, std::int32_t activeTermId);
+        const HeaderWriter& header, std::int32_t length, BufferClaim& bufferClaim, std::int32_t activeTermId)
+    {
+        const std::int32_t frameLength = length + FrameDescriptor::HEADER_LENGTH;
+        const std::int32_t alignedLength = FrameDescriptor::alignedLength(frameLength);
+        const Claim claimed = claimSpace(alignedLength, activeTermId);
+        const std::int64_t resultingOffset = claimed.termOffset + alignedLength;
+        if (resultingOffset > static_cast<std::int64_t>(m_termBuffer.capacity()))
+        {
+            return handleEndOfTerm(header, claimed);
+        }
+        const auto frameOffset = static_cast<std::int32_t>(claimed.termOffset);
+        header.write(m_termBuffer, frameOffset, frameLength, claimed.termId);
+        bufferClaim.wrap(m_termBuffer, frameOffset, frameLength);
+        return static_cast<std::int32_t>(resultingOffset);
+    }
 
     /// One frame with B|E flags; length <= maxPayloadLength.
     [[nodiscard]] std::int32_t appendUnfragmentedMessage(
@@ -107,7 +122,18 @@ private:
         std::int64_t termOffset;
     };
 
-    Claim claimSpace(std::int32_t alignedLength, std::int32_t activeTermId);
+    Claim claimSpace(std::int32_t alignedLength, std::int32_t activeTermId)
+    {
+        const std::int64_t rawTail = m_metaData.getAndAddInt64(m_tailCounterOffset, alignedLength);
+        const std::int32_t termId = LogBufferDescriptor::termId(rawTail);
+        if (termId != activeTermId) [[unlikely]]
+        {
+            throwTermMismatch(termId, activeTermId);
+        }
+        return {termId, static_cast<std::int64_t>(static_cast<std::uint64_t>(rawTail) & 0xFFFF'FFFFULL)};
+    }
+    /// Kept out of line and cold so the claim path carries no exception-building code.
+    [[noreturn]] [[gnu::cold]] [[gnu::noinline]] static void throwTermMismatch(std::int32_t termId, std::int32_t activeTermId);
     std::int32_t handleEndOfTerm(const HeaderWriter& header, Claim claim);
     static std::int32_t gatherInto(
         util::AtomicBuffer& termBuffer,
