@@ -808,6 +808,78 @@ void ClientConductor::onOperationSuccess(const std::uint8_t* message, std::size_
         return;
     }
     m_asyncCommands.erase(decoder.correlationId());
+    auto it = m_registrations.find(decoder.correlationId());
+    if (it != m_registrations.end() && it->second.kind == Kind::DESTINATION)
+    {
+        it->second.status = Status::READY;
+    }
+}
+
+void ClientConductor::addDestination(std::int64_t publicationRegistrationId, const std::string& channel)
+{
+    std::int64_t correlationId;
+    {
+        std::lock_guard lock(m_adminLock);
+        ensureOpen();
+        correlationId = m_driverProxy->addDestination(publicationRegistrationId, channel);
+        Registration registration;
+        registration.kind = Kind::DESTINATION;
+        registration.channel = channel;
+        registration.deadlineNs = nowNs() + m_driverTimeoutNs;
+        m_registrations.emplace(correlationId, std::move(registration));
+    }
+    awaitOperation(correlationId, "AddDestination " + channel);
+}
+
+void ClientConductor::removeDestination(std::int64_t publicationRegistrationId, const std::string& channel)
+{
+    std::int64_t correlationId;
+    {
+        std::lock_guard lock(m_adminLock);
+        ensureOpen();
+        correlationId = m_driverProxy->removeDestination(publicationRegistrationId, channel);
+        Registration registration;
+        registration.kind = Kind::DESTINATION;
+        registration.channel = channel;
+        registration.deadlineNs = nowNs() + m_driverTimeoutNs;
+        m_registrations.emplace(correlationId, std::move(registration));
+    }
+    awaitOperation(correlationId, "RemoveDestination " + channel);
+}
+
+void ClientConductor::awaitOperation(std::int64_t correlationId, const std::string& what)
+{
+    while (true)
+    {
+        {
+            std::lock_guard lock(m_adminLock);
+            auto it = m_registrations.find(correlationId);
+            if (it == m_registrations.end())
+            {
+                return;
+            }
+            Registration& registration = it->second;
+            if (registration.status == Status::READY)
+            {
+                m_registrations.erase(it);
+                return;
+            }
+            if (registration.status == Status::ERRORED)
+            {
+                const std::int32_t code = registration.errorCode;
+                const std::string message = what + ": " + registration.errorMessage;
+                m_registrations.erase(it);
+                throw RegistrationException(code, message);
+            }
+            if (nowNs() - registration.deadlineNs > 0)
+            {
+                m_registrations.erase(it);
+                throw DriverTimeoutException("no response from the driver to " + what + " within " +
+                                             std::to_string(m_context.driverTimeoutMs) + " ms");
+            }
+        }
+        awaitStep();
+    }
 }
 
 void ClientConductor::onError(const std::uint8_t* message, std::size_t length)

@@ -61,6 +61,10 @@ public:
     std::int64_t asyncAddCounter(std::int32_t typeId, std::span<const std::uint8_t> key, std::string_view label);
     std::shared_ptr<Counter> findCounter(std::int64_t registrationId);
     void releaseCounter(Counter& counter);
+    /// Multi-destination cast, manual mode: adds or removes a destination of a publication and waits
+    /// for the driver's answer; throws RegistrationException on an error response.
+    void addDestination(std::int64_t publicationRegistrationId, const std::string& channel);
+    void removeDestination(std::int64_t publicationRegistrationId, const std::string& channel);
 
     void releasePublication(Publication& publication);
     void releaseSubscription(Subscription& subscription);
@@ -86,6 +90,7 @@ private:
         EXCLUSIVE_PUBLICATION,
         SUBSCRIPTION,
         COUNTER,
+        DESTINATION,
     };
     enum class Status : std::int8_t
     {
@@ -134,6 +139,7 @@ private:
     void onError(const std::uint8_t* message, std::size_t length);
     void onClientTimeout(const std::uint8_t* message, std::size_t length);
     void onCounterReady(const std::uint8_t* message, std::size_t length);
+    void awaitOperation(std::int64_t correlationId, const std::string& what);
 
     const AeronContext& m_context;
     mutable std::recursive_mutex m_adminLock;

@@ -199,6 +199,24 @@ void DriverConductor::onCommand(
             }
             break;
         }
+        case drv::TemplateId::ADD_DESTINATION:
+        case drv::TemplateId::REMOVE_DESTINATION:
+        {
+            // Both messages have the same layout.
+            drv::AddDestinationDecoder decoder;
+            if (decoder.wrapForDecode(data, drv::MessageHeaderDecoder::ENCODED_LENGTH,
+                                      drv::AddDestinationDecoder::BLOCK_LENGTH, drv::SCHEMA_VERSION, length) ==
+                codecs::sbe::DecodeError::NONE)
+            {
+                const auto correlationId = decoder.correlationId();
+                const auto clientId = decoder.clientId();
+                const auto registrationId = decoder.registrationId();
+                onDestination(correlationId, clientId, registrationId, decoder.channel(),
+                              msgTypeId == drv::TemplateId::ADD_DESTINATION);
+                return;
+            }
+            break;
+        }
         case drv::TemplateId::CLIENT_KEEPALIVE:
         {
             drv::ClientKeepaliveDecoder decoder;
@@ -298,6 +316,9 @@ void DriverConductor::addIpcPublication(
         correlationId, sessionId, streamId, std::string(channel), exclusive, logFileName, std::move(logBuffers),
         publisherLimit, window, *m_resources.counters);
     IpcPublication& ref = *publication;
+    ref.publisherPositionCounter(allocateStreamPosition(*m_resources.counters, "pub-pos (sampled)",
+                                                        StreamCounterType::PUBLISHER_POSITION, correlationId,
+                                                        sessionId, streamId, channel));
     m_ipcPublications.push_back(std::move(publication));
     m_publicationLinks.push_back({correlationId, clientId, &ref, nullptr});
     sendPublicationReady(correlationId, correlationId, sessionId, streamId, ref.publisherLimitId(), exclusive,
@@ -495,6 +516,59 @@ void DriverConductor::onRemoveCounter(std::int64_t correlationId, std::int64_t c
     }
     sendError(correlationId, static_cast<std::int32_t>(ErrorCode::UNKNOWN_COUNTER),
               "unknown counter registration id " + std::to_string(registrationId));
+}
+
+void DriverConductor::onDestination(
+    std::int64_t correlationId, std::int64_t clientId, std::int64_t registrationId, std::string_view channel, bool add)
+{
+    clientFor(clientId);
+    NetworkPublication* publication = nullptr;
+    for (const auto& link : m_publicationLinks)
+    {
+        if (link.clientId == clientId && link.registrationId == registrationId)
+        {
+            publication = link.networkPublication;
+        }
+    }
+    if (publication == nullptr)
+    {
+        sendError(correlationId, static_cast<std::int32_t>(ErrorCode::UNKNOWN_PUBLICATION),
+                  "destinations need a UDP publication of this client; unknown registration id " +
+                      std::to_string(registrationId));
+        return;
+    }
+    try
+    {
+        const ChannelUri uri = ChannelUri::parse(channel);
+        const auto endpointText = uri.endpoint();
+        if (!uri.isUdp() || !endpointText)
+        {
+            throw util::IllegalArgumentException("a destination is aeron:udp?endpoint=host:port, not " +
+                                                 std::string(channel));
+        }
+        SendChannelEndpoint* endpoint = &publication->endpoint();
+        if (!endpoint->isMultiDestination() || endpoint->isDynamic())
+        {
+            throw util::IllegalArgumentException("destinations can be added only to a control-mode=manual channel: " +
+                                                 publication->channel());
+        }
+        const InetAddress address = InetAddress::parse(*endpointText);
+        const std::int64_t nowNs = m_nowNs;
+        if (add)
+        {
+            m_resources.toSender.offer([endpoint, address, correlationId, nowNs]
+                                       { endpoint->addDestination(address, correlationId, nowNs); });
+        }
+        else
+        {
+            m_resources.toSender.offer([endpoint, address] { endpoint->removeDestination(address); });
+        }
+        sendOperationSuccess(correlationId);
+    }
+    catch (const std::exception& e)
+    {
+        sendError(correlationId, static_cast<std::int32_t>(ErrorCode::INVALID_CHANNEL), e.what());
+    }
 }
 
 void DriverConductor::onClientKeepalive(std::int64_t clientId)
@@ -728,6 +802,9 @@ void DriverConductor::addNetworkPublication(
         correlationId, sessionId, streamId, std::string(channel), uri, exclusive, logFileName, std::move(logBuffers),
         *endpoint, positions, std::move(flowControl), m_context, counters, window);
     NetworkPublication* raw = publication.get();
+    raw->publisherPositionCounter(allocateStreamPosition(counters, "pub-pos (sampled)",
+                                                         StreamCounterType::PUBLISHER_POSITION, correlationId,
+                                                         sessionId, streamId, channel));
     endpoint->incRef();
     m_networkPublications.push_back(std::move(publication));
     m_publicationLinks.push_back({correlationId, clientId, nullptr, raw});

@@ -111,6 +111,8 @@ private:
     void onAddCounter(std::int64_t correlationId, std::int64_t clientId, std::int32_t typeId,
                       std::string_view key, std::string_view label);
     void onRemoveCounter(std::int64_t correlationId, std::int64_t clientId, std::int64_t registrationId);
+    void onDestination(std::int64_t correlationId, std::int64_t clientId, std::int64_t registrationId,
+                       std::string_view channel, bool add);
     void onClientKeepalive(std::int64_t clientId);
     void onClientClose(std::int64_t clientId);
 

@@ -97,6 +97,34 @@ std::int64_t DriverProxy::removeSubscription(std::int64_t registrationId)
     return correlationId;
 }
 
+std::int64_t DriverProxy::addDestination(std::int64_t publicationRegistrationId, std::string_view channel)
+{
+    const std::int64_t correlationId = nextCorrelationId();
+    MessageHeaderEncoder header;
+    AddDestinationEncoder encoder;
+    encoder.wrapAndApplyHeader(m_scratch.buffer(), 0, m_scratch.capacity(), header)
+        .correlationId(correlationId)
+        .clientId(m_clientId)
+        .registrationId(publicationRegistrationId)
+        .putChannel(channel);
+    write(AddDestinationEncoder::TEMPLATE_ID, HEADER + encoder.encodedLength());
+    return correlationId;
+}
+
+std::int64_t DriverProxy::removeDestination(std::int64_t publicationRegistrationId, std::string_view channel)
+{
+    const std::int64_t correlationId = nextCorrelationId();
+    MessageHeaderEncoder header;
+    RemoveDestinationEncoder encoder;
+    encoder.wrapAndApplyHeader(m_scratch.buffer(), 0, m_scratch.capacity(), header)
+        .correlationId(correlationId)
+        .clientId(m_clientId)
+        .registrationId(publicationRegistrationId)
+        .putChannel(channel);
+    write(RemoveDestinationEncoder::TEMPLATE_ID, HEADER + encoder.encodedLength());
+    return correlationId;
+}
+
 std::int64_t DriverProxy::addCounter(std::int32_t typeId, std::span<const std::uint8_t> key, std::string_view label)
 {
     const std::int64_t correlationId = nextCorrelationId();

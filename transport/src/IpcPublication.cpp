@@ -40,6 +40,10 @@ IpcPublication::IpcPublication(
 
 IpcPublication::~IpcPublication()
 {
+    if (m_publisherPosition.id() != util::CountersDescriptor::NULL_COUNTER_ID)
+    {
+        m_counters.free(m_publisherPosition.id());
+    }
     for (auto& subscriber : m_subscribers)
     {
         m_counters.free(subscriber.position.id());
@@ -54,6 +58,10 @@ std::int64_t IpcPublication::producerPosition() const
 
 int IpcPublication::updatePublisherLimit()
 {
+    if (m_publisherPosition.id() != util::CountersDescriptor::NULL_COUNTER_ID)
+    {
+        m_publisherPosition.setOrdered(producerPosition());
+    }
     if (m_state != State::ACTIVE)
     {
         return 0;

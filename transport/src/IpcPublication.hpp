@@ -70,6 +70,9 @@ public:
     /// conductor then tells subscribers their images are gone).
     bool onTimeEvent(std::int64_t nowNs, std::int64_t lingerTimeoutNs);
 
+    /// The sampled producer position (Aeron's pub-pos, type 12), set by the conductor each duty cycle.
+    void publisherPositionCounter(util::Position position) noexcept { m_publisherPosition = position; }
+
     [[nodiscard]] State state() const noexcept { return m_state; }
     [[nodiscard]] std::int64_t registrationId() const noexcept { return m_registrationId; }
     [[nodiscard]] std::int32_t sessionId() const noexcept { return m_sessionId; }
@@ -83,6 +86,7 @@ public:
 private:
     void cleanBufferTo(std::int64_t position);
 
+    util::Position m_publisherPosition;
     std::int64_t m_registrationId;
     std::int32_t m_sessionId;
     std::int32_t m_streamId;

@@ -89,6 +89,10 @@ NetworkPublication::NetworkPublication(
 
 NetworkPublication::~NetworkPublication()
 {
+    if (m_publisherPosition.id() != util::CountersDescriptor::NULL_COUNTER_ID)
+    {
+        m_counters.free(m_publisherPosition.id());
+    }
     for (auto& spy : m_spies)
     {
         m_counters.free(spy.position.id());
@@ -308,6 +312,10 @@ bool NetworkPublication::isConnected(std::int64_t nowNs) const noexcept
 
 int NetworkPublication::updatePublisherLimit(std::int64_t nowNs)
 {
+    if (m_publisherPosition.id() != util::CountersDescriptor::NULL_COUNTER_ID)
+    {
+        m_publisherPosition.setOrdered(producerPosition());
+    }
     if (state() != State::ACTIVE)
     {
         return 0;

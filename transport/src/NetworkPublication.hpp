@@ -95,6 +95,9 @@ public:
     /// Whether an `aeron-spy:` subscription channel names this publication's channel.
     [[nodiscard]] bool matchesSpy(const ChannelUri& spyUri) const;
 
+    /// The sampled producer position (Aeron's pub-pos, type 12), set by the conductor each duty cycle.
+    void publisherPositionCounter(util::Position position) noexcept { m_publisherPosition = position; }
+
     [[nodiscard]] State state() const noexcept { return m_state.load(std::memory_order_acquire); }
     [[nodiscard]] bool isAcceptingSubscriptions() const noexcept { return state() == State::ACTIVE; }
     [[nodiscard]] std::int64_t registrationId() const noexcept { return m_registrationId; }
@@ -115,6 +118,7 @@ private:
     void cleanBufferTo(std::int64_t position);
     [[nodiscard]] bool isConnected(std::int64_t nowNs) const noexcept;
 
+    util::Position m_publisherPosition;
     std::int64_t m_registrationId;
     std::int32_t m_sessionId;
     std::int32_t m_streamId;

@@ -181,6 +181,16 @@ std::int64_t Publication::tryClaim(std::int32_t length, BufferClaim& bufferClaim
     { return appender.claim(m_headerWriter, length, bufferClaim, termId); });
 }
 
+void Publication::addDestination(const std::string& endpointChannel)
+{
+    m_conductor->addDestination(m_registrationId, endpointChannel);
+}
+
+void Publication::removeDestination(const std::string& endpointChannel)
+{
+    m_conductor->removeDestination(m_registrationId, endpointChannel);
+}
+
 void Publication::close()
 {
     if (isClosed())

@@ -41,6 +41,11 @@ ReceiveChannelEndpoint::ReceiveChannelEndpoint(
     {
         m_receiveLoss = std::make_unique<LossGenerator>(context.receiveDataLossRate, context.receiveDataLossSeed);
     }
+    if (context.receiveDataDelayNs > 0)
+    {
+        m_receiveDelay = std::make_unique<DelayGenerator>(
+            context.receiveDataDelayNs, context.receiveDataDelayCapacity, RECEIVE_BUFFER_LENGTH);
+    }
 }
 
 int ReceiveChannelEndpoint::poll(std::int64_t nowNs, const SetupHandler& onSetupRequest)
@@ -72,6 +77,14 @@ int ReceiveChannelEndpoint::poll(std::int64_t nowNs, const SetupHandler& onSetup
                     ++m_droppedByLossGenerator;
                     break;
                 }
+                if (m_receiveDelay)
+                {
+                    // Held back for the test delay; a test runs one publisher per endpoint, so the last
+                    // source is where elicited SETUPs go.
+                    m_lastDataSource = source;
+                    (void)m_receiveDelay->offer(datagram, datagramLength, nowNs);
+                    break;
+                }
                 onData(datagram, datagramLength, source, nowNs);
                 break;
             case HeaderFlyweight::HDR_TYPE_SETUP:
@@ -83,6 +96,12 @@ int ReceiveChannelEndpoint::poll(std::int64_t nowNs, const SetupHandler& onSetup
             default:
                 break; // a receiver ignores the sender-bound types
         }
+    }
+    if (m_receiveDelay)
+    {
+        bytesReceived += m_receiveDelay->poll(
+            nowNs, [&](const std::uint8_t* datagram, std::size_t length)
+            { onData(datagram, length, m_lastDataSource, nowNs); });
     }
     return bytesReceived;
 }

@@ -124,6 +124,8 @@ private:
     std::vector<std::uint8_t> m_receiveBuffer;
     std::uint8_t m_controlFrame[64] = {};
     std::unique_ptr<LossGenerator> m_receiveLoss;
+    std::unique_ptr<DelayGenerator> m_receiveDelay;
+    InetAddress m_lastDataSource;
     std::int64_t m_nextElicitNs = 0;
     std::int64_t m_invalidPackets = 0;
     std::int64_t m_droppedByLossGenerator = 0;

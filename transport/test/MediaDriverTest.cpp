@@ -303,3 +303,65 @@ TEST(MediaDriverTest, shouldReceiveOnAPortAgainAfterTheLastSubscriptionClosed)
         fixture.pump();
     }
 }
+
+TEST(MediaDriverTest, shouldSendToManuallyAddedDestinations)
+{
+    InvokerDriverFixture fixture;
+    const int portA = testPort(6);
+    const int portB = testPort(7);
+    auto subA = fixture.aeron->addSubscription("aeron:udp?endpoint=127.0.0.1:" + std::to_string(portA), 31);
+    auto subB = fixture.aeron->addSubscription("aeron:udp?endpoint=127.0.0.1:" + std::to_string(portB), 31);
+    auto publication = fixture.aeron->addPublication("aeron:udp?control-mode=manual", 31);
+    EXPECT_THROW(publication->addDestination("aeron:udp?endpoint"), RegistrationException);
+    publication->addDestination("aeron:udp?endpoint=127.0.0.1:" + std::to_string(portA));
+    publication->addDestination("aeron:udp?endpoint=127.0.0.1:" + std::to_string(portB));
+    ASSERT_TRUE(fixture.pumpUntil([&] { return subA->imageCount() == 1 && subB->imageCount() == 1; }));
+    const std::uint8_t message[64] = {7};
+    int receivedA = 0;
+    int receivedB = 0;
+    int sent = 0;
+    ASSERT_TRUE(fixture.pumpUntil(
+        [&]
+        {
+            if (sent < 100 && publication->offer(message, sizeof(message)) > 0)
+            {
+                ++sent;
+            }
+            receivedA += subA->poll([](auto&&...) {}, 10);
+            receivedB += subB->poll([](auto&&...) {}, 10);
+            return receivedA == 100 && receivedB == 100;
+        }));
+    publication->removeDestination("aeron:udp?endpoint=127.0.0.1:" + std::to_string(portB));
+}
+
+TEST(MediaDriverTest, shouldSamplePublisherPositionInACounter)
+{
+    InvokerDriverFixture fixture;
+    auto subscription = fixture.aeron->addSubscription("aeron:ipc", 32);
+    auto publication = fixture.aeron->addPublication("aeron:ipc", 32);
+    ASSERT_TRUE(fixture.pumpUntil([&] { return publication->isConnected(); }));
+    const std::uint8_t message[100] = {};
+    ASSERT_GT(publication->offer(message, sizeof(message)), 0);
+    std::int64_t sampled = -1;
+    EXPECT_TRUE(fixture.pumpUntil(
+        [&]
+        {
+            fixture.aeron->countersReader().forEach(
+                [&](const cox::util::CounterMetadata& counter)
+                {
+                    if (counter.typeId == 12)
+                    {
+                        sampled = counter.value;
+                    }
+                });
+            return sampled == publication->position();
+        }));
+}
+
+TEST(MediaDriverTest, shouldDeliverEverythingThroughTheReceiveDelayGenerator)
+{
+    MediaDriverContext context;
+    context.receiveDataDelayNs = 2'000'000;
+    InvokerDriverFixture fixture(context);
+    sendAndVerify(fixture, "aeron:udp?endpoint=127.0.0.1:" + std::to_string(testPort(8)), 2'000, 4 * 1408);
+}

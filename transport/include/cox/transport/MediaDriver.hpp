@@ -73,6 +73,10 @@ struct MediaDriverContext
     /// Receive-side loss generator for tests: the fraction of DATA datagrams dropped, and its seed.
     double receiveDataLossRate = 0.0;
     std::uint64_t receiveDataLossSeed = 0;
+    /// Receive-side delay generator for tests: DATA datagrams are held this long before processing
+    /// (0 = off), up to receiveDataDelayCapacity of them (more are dropped, like a full socket).
+    std::int64_t receiveDataDelayNs = 0;
+    std::size_t receiveDataDelayCapacity = 4096;
     /// Send-side loss generator for tests (drops outgoing DATA datagrams).
     double sendDataLossRate = 0.0;
     std::uint64_t sendDataLossSeed = 0;

@@ -84,6 +84,11 @@ public:
     [[nodiscard]] std::int64_t tryClaim(std::int32_t length, BufferClaim& bufferClaim) noexcept;
 
     /// Sends RemovePublication; offers return CLOSED from then on. Idempotent.
+    /// Multi-destination cast with control-mode=manual: sends to one more receiver,
+    /// `aeron:udp?endpoint=host:port`, or stops. Blocking; throws RegistrationException on refusal.
+    void addDestination(const std::string& endpointChannel);
+    void removeDestination(const std::string& endpointChannel);
+
     void close();
 
 private:
