@@ -13,7 +13,11 @@
 #include "CountersView.hpp"
 #include "DemoOptions.hpp"
 #include "DemoReport.hpp"
+#include "RecordReplayAct.hpp"
+#include "ReliableUdpAct.hpp"
 #include "SequencerPipeline.hpp"
+#include "cox/transport/Aeron.hpp"
+#include "cox/transport/MediaDriver.hpp"
 #include "cox/util/Clock.hpp"
 #include "cox/util/Exceptions.hpp"
 
@@ -87,12 +91,29 @@ std::string formatSeconds(double seconds)
     return text;
 }
 
-std::string statCommand(const char* argv0, const std::string& directory)
+/// A program built next to this one, named as this one was invoked (build/bin/cox-stat for build/bin/coxswain-demo).
+std::string siblingProgram(const char* argv0, const std::string& name)
 {
     const std::string self(argv0);
     const std::size_t slash = self.rfind('/');
-    const std::string program = slash == std::string::npos ? "cox-stat" : self.substr(0, slash + 1) + "cox-stat";
-    return program + " " + directory;
+    return slash == std::string::npos ? name : self.substr(0, slash + 1) + name;
+}
+
+std::string statCommand(const char* argv0, const std::string& directory)
+{
+    return siblingProgram(argv0, "cox-stat") + " " + directory;
+}
+
+void printActHeader(int act, const std::string& title)
+{
+    std::cout << "\n== Act " << act << " of " << DemoOptions::ACT_COUNT << ": " << title << " ==\n" << std::flush;
+}
+
+std::string percent(double fraction)
+{
+    char text[32];
+    std::snprintf(text, sizeof(text), "%g%%", fraction * 100.0);
+    return text;
 }
 
 /// Drives the pipeline to the end, printing progress once a second. Returns the elapsed seconds, or a
@@ -163,17 +184,17 @@ double runToEnd(SequencerPipeline& pipeline, double secondsLimit)
     return secondsBetween(start, Clock::now());
 }
 
-int runDemo(const DemoOptions& options, const char* argv0)
+/// Act 1: the in-process sequencer pipeline over util and codecs.
+bool runPipelineAct(const DemoOptions& options, const RunDirectory& directory, const char* argv0)
 {
-    const RunDirectory directory(options.directory);
     PipelineConfig config = options.pipeline;
     config.directory = directory.path();
     const cox::util::SystemNanoClock nanoClock;
     const cox::util::SystemEpochClock epochClock;
     SequencerPipeline pipeline(config, nanoClock, epochClock);
 
-    std::cout << "coxswain-demo: " << config.clients << " clients -> sequencer -> service, "
-              << toString(config.threading) << " threading"
+    printActHeader(1, "sequencer pipeline (util and codecs, in one process)");
+    std::cout << config.clients << " clients -> sequencer -> service, " << toString(config.threading) << " threading"
               << (config.threading == ThreadingMode::Invoker ? "" : ", " + config.idleStrategy + " idle strategy")
               << ", "
               << (config.messages == ClientAgent::UNLIMITED ? std::string("unlimited")
@@ -183,14 +204,111 @@ int runDemo(const DemoOptions& options, const char* argv0)
     std::cout << "Counters: " << pipeline.countersPath()
               << (directory.isTemporary() ? " (removed at exit; --dir DIR keeps it)" : "") << "\n";
     std::cout << "Watch them live from another terminal"
-              << (options.seconds > 0.0 ? "" : " (a million messages take well under a second: add --seconds 30)")
+              << (options.seconds > 0.0 ? "" : " (this act takes well under a second: add --act 1 --seconds 30)")
               << ":\n    " << statCommand(argv0, directory.path()) << "\n\n";
 
     const double elapsedSeconds = runToEnd(pipeline, options.seconds);
     pipeline.close();
     const PipelineResult result = pipeline.result();
     std::cout << '\n' << formatSummary(result, pipeline.latencyHistogram(), elapsedSeconds < 0 ? 0 : elapsedSeconds);
-    return result.passed() && elapsedSeconds >= 0 ? 0 : 1;
+    return result.passed() && elapsedSeconds >= 0;
+}
+
+/// Act 2: reliable UDP through the media driver, which drops a share of the data datagrams it receives.
+bool runUdpAct(const DemoOptions& options, cox::transport::Aeron& aeron, const std::string& driverDirectory,
+               const char* argv0)
+{
+    printActHeader(2, "reliable UDP under " + percent(options.lossRate) + " loss (transport: media driver and client)");
+    std::cout << "Media driver: shared threading, backoff idle strategy, its receiver dropping "
+              << percent(options.lossRate) << " of data datagrams (loss generator seed " << options.lossSeed << ")\n"
+              << "Watch its counters while it runs:\n    " << statCommand(argv0, driverDirectory) << "\n";
+
+    ReliableUdpConfig config;
+    config.messages = options.udpMessages;
+    config.interrupted = &g_interrupted;
+    const ReliableUdpResult result = runReliableUdpAct(aeron, config, std::cout);
+    std::cout << '\n' << formatReliableUdpSummary(result);
+    return result.passed();
+}
+
+/// Act 3: an archive on the same driver records a stream, replays it and has its files verified.
+bool runArchiveAct(const DemoOptions& options, const std::shared_ptr<cox::transport::Aeron>& aeron,
+                   const std::string& driverDirectory, const RunDirectory& directory, const char* argv0)
+{
+    printActHeader(3, "record and replay (archive, on the same driver)");
+    RecordReplayConfig config;
+    config.messages = options.archiveMessages;
+    config.archiveDir = directory.path() + "/archive";
+    config.aeronDirectoryName = driverDirectory;
+    config.interrupted = &g_interrupted;
+    const RecordReplayResult result = runRecordReplayAct(aeron, config, std::cout);
+
+    const std::string tool = siblingProgram(argv0, "cox-archive-tool");
+    std::cout << "Archive directory: " << config.archiveDir
+              << (directory.isTemporary() ? " (removed at exit; --dir DIR keeps it)" : "") << "\n"
+              << "Look at it afterwards with:\n"
+              << "    " << tool << " " << config.archiveDir << " describe\n"
+              << "    " << tool << " " << config.archiveDir << " verify --all --checksum\n";
+    std::cout << '\n' << formatRecordReplaySummary(result);
+    return result.passed();
+}
+
+bool interrupted()
+{
+    return g_interrupted.load(std::memory_order_acquire);
+}
+
+int runDemo(const DemoOptions& options, const char* argv0)
+{
+    const RunDirectory directory(options.directory);
+    std::cout << "coxswain-demo: "
+              << (options.act == DemoOptions::ALL_ACTS ? "three acts" : "act " + std::to_string(options.act))
+              << ", each checked end to end (--help tells more)\n";
+
+    std::vector<std::pair<int, bool>> outcomes;
+    if (options.runs(1) && !interrupted())
+    {
+        outcomes.emplace_back(1, runPipelineAct(options, directory, argv0));
+    }
+    if ((options.runs(2) || options.runs(3)) && !interrupted())
+    {
+        // One driver for both acts: its loss generator touches only UDP, so act 3's IPC streams are unharmed.
+        cox::transport::MediaDriverContext driverContext;
+        driverContext.threadingMode = cox::transport::ThreadingMode::SHARED;
+        driverContext.sharedIdleStrategy = "backoff";
+        driverContext.receiveDataLossRate = options.lossRate;
+        driverContext.receiveDataLossSeed = options.lossSeed;
+        const std::unique_ptr<cox::transport::MediaDriver> driver = cox::transport::MediaDriver::launch(driverContext);
+        const std::string driverDirectory = driver->aeronDirectoryName();
+        std::cout << "\nLaunched a media driver in " << driverDirectory << " (removed when the demo ends)\n";
+        cox::transport::AeronContext clientContext;
+        clientContext.aeronDirectoryName = driverDirectory;
+        const std::shared_ptr<cox::transport::Aeron> aeron = cox::transport::Aeron::connect(clientContext);
+
+        if (options.runs(2) && !interrupted())
+        {
+            outcomes.emplace_back(2, runUdpAct(options, *aeron, driverDirectory, argv0));
+        }
+        if (options.runs(3) && !interrupted())
+        {
+            outcomes.emplace_back(3, runArchiveAct(options, aeron, driverDirectory, directory, argv0));
+        }
+        aeron->close();
+        driver->close();
+    }
+
+    int passed = 0;
+    std::cout << "\nActs:";
+    for (const auto& [act, actPassed] : outcomes)
+    {
+        std::cout << "  " << act << " " << (actPassed ? "PASS" : "FAIL");
+        passed += actPassed ? 1 : 0;
+    }
+    const int expected = options.act == DemoOptions::ALL_ACTS ? DemoOptions::ACT_COUNT : 1;
+    const bool allPassed = passed == expected && static_cast<int>(outcomes.size()) == expected;
+    std::cout << (interrupted() ? "  (interrupted)" : "") << "\nRESULT: " << (allPassed ? "PASS" : "FAIL") << " ("
+              << passed << " of " << expected << (expected == 1 ? " act" : " acts") << " passed)\n";
+    return allPassed ? 0 : 1;
 }
 } // namespace
 

@@ -79,7 +79,7 @@ std::string formatSummary(const PipelineResult& result, const util::Histogram& l
             out << "               " << formatThousands(error.observations) << " x " << error.text << "\n";
         }
     }
-    out << "RESULT: " << (result.passed() ? "PASS" : "FAIL") << "\n";
+    out << "  result       " << (result.passed() ? "PASS" : "FAIL") << "\n";
     return out.str();
 }
 } // namespace cox::apps::demo

@@ -14,7 +14,7 @@ namespace cox::apps::demo
                                          std::int64_t appliedInInterval, double intervalSeconds);
 
 /// The end-of-run summary: counts, throughput, latency percentiles in microseconds, the three state
-/// hashes and whether they match, the distinct errors, and a last line "RESULT: PASS" or "RESULT: FAIL".
+/// hashes and whether they match, the distinct errors, and a last line "  result       PASS" or "FAIL".
 [[nodiscard]] std::string formatSummary(const PipelineResult& result, const util::Histogram& latencyNs,
                                         double elapsedSeconds);
 

@@ -289,7 +289,12 @@ TEST(KeyValueStoreTest, shouldKeepEveryKeyWhenManyCollide)
 TEST(DemoOptionsTest, shouldUseDocumentedDefaults)
 {
     const DemoOptions options = parseDemoOptions({});
-    EXPECT_EQ(options.pipeline.messages, 1'000'000);
+    EXPECT_EQ(options.pipeline.messages, 200'000);
+    EXPECT_EQ(options.udpMessages, 100'000);
+    EXPECT_EQ(options.archiveMessages, 50'000);
+    EXPECT_DOUBLE_EQ(options.lossRate, 0.05);
+    EXPECT_EQ(options.act, DemoOptions::ALL_ACTS);
+    EXPECT_TRUE(options.runs(1) && options.runs(2) && options.runs(3));
     EXPECT_EQ(options.pipeline.clients, 3);
     EXPECT_EQ(options.pipeline.threading, ThreadingMode::Shared);
     EXPECT_EQ(options.pipeline.idleStrategy, "backoff");
@@ -303,6 +308,8 @@ TEST(DemoOptionsTest, shouldParseEveryOption)
         parseDemoOptions({"--messages", "20,000", "--seconds", "2.5", "--clients", "5", "--threading", "dedicated",
                           "--idle", "busy-spin", "--dir", "/tmp/d", "--keys", "64", "--corrupt-every", "9"});
     EXPECT_EQ(options.pipeline.messages, 20'000);
+    EXPECT_EQ(options.udpMessages, 20'000) << "--messages sets every act's count";
+    EXPECT_EQ(options.archiveMessages, 20'000);
     EXPECT_DOUBLE_EQ(options.seconds, 2.5);
     EXPECT_EQ(options.pipeline.clients, 5);
     EXPECT_EQ(options.pipeline.threading, ThreadingMode::Dedicated);
@@ -310,6 +317,18 @@ TEST(DemoOptionsTest, shouldParseEveryOption)
     EXPECT_EQ(options.directory, "/tmp/d");
     EXPECT_EQ(options.pipeline.keysPerClient, 64);
     EXPECT_EQ(options.pipeline.corruptEvery, 9);
+}
+
+TEST(DemoOptionsTest, shouldSelectOneActAndParseLossAsFractionOrPercentage)
+{
+    const DemoOptions options = parseDemoOptions({"--act", "2", "--loss", "0.2"});
+    EXPECT_EQ(options.act, 2);
+    EXPECT_FALSE(options.runs(1));
+    EXPECT_TRUE(options.runs(2));
+    EXPECT_FALSE(options.runs(3));
+    EXPECT_DOUBLE_EQ(options.lossRate, 0.2);
+    EXPECT_DOUBLE_EQ(parseDemoOptions({"--loss", "10%"}).lossRate, 0.1);
+    EXPECT_DOUBLE_EQ(parseDemoOptions({"--loss", "0"}).lossRate, 0.0);
 }
 
 TEST(DemoOptionsTest, shouldRunUnlimitedWhenOnlySecondsGiven)
@@ -321,7 +340,8 @@ TEST(DemoOptionsTest, shouldRejectBadArguments)
 {
     for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
              {"--messages"}, {"--messages", "0"}, {"--messages", "1e6"}, {"--seconds", "-1"}, {"--seconds", "x"},
-             {"--clients", "33"}, {"--threading", "pooled"}, {"--idle", "noop"}, {"--dir", ""}, {"--frobnicate"}})
+             {"--clients", "33"}, {"--threading", "pooled"}, {"--idle", "noop"}, {"--dir", ""}, {"--frobnicate"},
+             {"--act", "0"}, {"--act", "4"}, {"--loss", "0.6"}, {"--loss", "-1%"}, {"--loss", "x"}, {"--loss", "%"}})
     {
         EXPECT_THROW((void)parseDemoOptions(args), IllegalArgumentException) << args[0];
     }
@@ -347,12 +367,12 @@ TEST(DemoReportTest, shouldPrintPassOnlyWhenEverythingMatched)
     EXPECT_NE(passed.find("0x0000000000abcdef"), std::string::npos);
     EXPECT_NE(passed.find("MATCH\n"), std::string::npos);
     EXPECT_NE(passed.find("errors       none"), std::string::npos);
-    EXPECT_NE(passed.find("RESULT: PASS\n"), std::string::npos);
+    EXPECT_NE(passed.find("result       PASS\n"), std::string::npos);
 
     result.recomputedStateHash = 1;
     result.errors.push_back({3, "something odd"});
     const std::string failed = formatSummary(result, histogram, 1.0);
     EXPECT_NE(failed.find("MISMATCH"), std::string::npos);
     EXPECT_NE(failed.find("3 x something odd"), std::string::npos);
-    EXPECT_NE(failed.find("RESULT: FAIL\n"), std::string::npos);
+    EXPECT_NE(failed.find("result       FAIL\n"), std::string::npos);
 }

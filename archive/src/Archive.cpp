@@ -5,20 +5,10 @@
 #include "ArchiveConductor.hpp"
 #include "cox/archive/ArchiveException.hpp"
 #include "cox/transport/Aeron.hpp"
-#include "cox/util/AgentInvoker.hpp"
-#include "cox/util/AgentRunner.hpp"
-#include "cox/util/CompositeAgent.hpp"
-#include "cox/util/IdleStrategy.hpp"
+#include "cox/util/AgentGroup.hpp"
 
 namespace cox::archive
 {
-struct ArchiveResources::Runners
-{
-    std::vector<std::unique_ptr<util::IdleStrategy>> idleStrategies;
-    std::unique_ptr<util::CompositeAgent> composite;
-    std::vector<std::unique_ptr<util::AgentRunner<>>> runners;
-    std::unique_ptr<util::AgentInvoker> invoker;
-};
 
 ArchiveResources::ArchiveResources() = default;
 ArchiveResources::~ArchiveResources() = default;
@@ -99,38 +89,16 @@ std::unique_ptr<Archive> Archive::launch(ArchiveContext context)
         { raw->toConductor.offer([raw, session] { raw->conductor->onReplayDone(session); }); });
     resources->conductor = std::make_unique<ArchiveConductor>(*resources);
 
-    auto runners = std::make_unique<ArchiveResources::Runners>();
-    std::vector<util::Agent*> agents{resources->conductor.get(), resources->recorder.get(), resources->replayer.get()};
-    switch (context.threadingMode)
-    {
-        case ArchiveThreadingMode::DEDICATED:
-            for (util::Agent* agent : agents)
-            {
-                runners->idleStrategies.push_back(util::newIdleStrategy(context.idleStrategy));
-                runners->runners.push_back(std::make_unique<util::AgentRunner<>>(
-                    *agent, *runners->idleStrategies.back(), resources->errorHandler));
-            }
-            break;
-        case ArchiveThreadingMode::SHARED:
-            runners->composite = std::make_unique<util::CompositeAgent>(agents);
-            runners->idleStrategies.push_back(util::newIdleStrategy(context.idleStrategy));
-            runners->runners.push_back(std::make_unique<util::AgentRunner<>>(
-                *runners->composite, *runners->idleStrategies.back(), resources->errorHandler));
-            break;
-        case ArchiveThreadingMode::INVOKER:
-            runners->composite = std::make_unique<util::CompositeAgent>(agents);
-            runners->invoker = std::make_unique<util::AgentInvoker>(*runners->composite, resources->errorHandler);
-            break;
-    }
-    resources->runners = std::move(runners);
-    if (resources->runners->invoker)
-    {
-        resources->runners->invoker->start();
-    }
-    for (auto& runner : resources->runners->runners)
-    {
-        runner->start();
-    }
+    const std::vector<util::Agent*> agents{
+        resources->conductor.get(), resources->recorder.get(), resources->replayer.get()};
+    const util::ThreadingMode mode =
+        context.threadingMode == ArchiveThreadingMode::DEDICATED ? util::ThreadingMode::DEDICATED
+        : context.threadingMode == ArchiveThreadingMode::SHARED  ? util::ThreadingMode::SHARED
+                                                                 : util::ThreadingMode::INVOKER;
+    resources->agents = std::make_unique<util::AgentGroup>(
+        mode, agents, std::vector<std::string>(agents.size(), context.idleStrategy), context.idleStrategy,
+        resources->errorHandler);
+    resources->agents->start();
     return std::unique_ptr<Archive>(new Archive(std::move(resources)));
 }
 
@@ -143,11 +111,11 @@ Archive::~Archive()
 
 int Archive::doWork()
 {
-    if (!m_resources->runners->invoker)
+    if (!m_resources->agents->isInvoker())
     {
         throw util::IllegalStateException("Archive::doWork is for ArchiveThreadingMode::INVOKER");
     }
-    return m_resources->runners->invoker->invoke();
+    return m_resources->agents->invoke();
 }
 
 const ArchiveContext& Archive::context() const noexcept
@@ -167,15 +135,8 @@ void Archive::close()
         return;
     }
     m_resources->isClosed = true;
-    for (auto& runner : m_resources->runners->runners)
-    {
-        runner->close();
-    }
-    if (m_resources->runners->invoker)
-    {
-        m_resources->runners->invoker->close();
-    }
-    m_resources->runners.reset();
+    m_resources->agents->close();
+    m_resources->agents.reset();
     m_resources->conductor.reset();
     m_resources->recorder.reset();
     m_resources->replayer.reset();

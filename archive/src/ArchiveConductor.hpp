@@ -16,6 +16,7 @@
 #include "cox/transport/FragmentAssembler.hpp"
 #include "cox/transport/Subscription.hpp"
 #include "cox/util/Agent.hpp"
+#include "cox/util/AgentGroup.hpp"
 #include "cox/util/CommandQueue.hpp"
 
 namespace cox::archive
@@ -36,8 +37,7 @@ struct ArchiveResources
     std::unique_ptr<class ArchiveConductor> conductor;
     std::unique_ptr<Recorder> recorder;
     std::unique_ptr<Replayer> replayer;
-    struct Runners;
-    std::unique_ptr<Runners> runners;
+    std::unique_ptr<util::AgentGroup> agents;
     bool isClosed = false;
 
     ArchiveResources();

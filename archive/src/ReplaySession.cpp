@@ -126,7 +126,19 @@ bool ReplaySession::offerPending()
     const RecordedFrame& frame = m_pending;
     if (frame.isPadding())
     {
-        // The replay publication pads its own term at the same place when the next frame does not fit.
+        // Reproduce the recorded padding: the original publication padded before a message that did not
+        // fit the rest of the term, and a replay must put that message's first fragment where it was.
+        const std::int64_t padResult = m_publication->appendPadding(frame.frameLength - HEADER_LENGTH);
+        if (padResult < 0)
+        {
+            if (padResult == transport::PublicationResult::CLOSED ||
+                padResult == transport::PublicationResult::MAX_POSITION_EXCEEDED ||
+                padResult == transport::PublicationResult::ERROR)
+            {
+                fail("replay publication refused padding: result " + std::to_string(padResult));
+            }
+            return false;
+        }
         m_hasPending = false;
         return true;
     }

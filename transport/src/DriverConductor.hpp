@@ -13,6 +13,7 @@
 #include "cox/transport/ChannelUri.hpp"
 #include "cox/transport/MediaDriver.hpp"
 #include "cox/util/Agent.hpp"
+#include "cox/util/AgentGroup.hpp"
 #include "cox/util/AtomicBuffer.hpp"
 #include "cox/util/BroadcastTransmitter.hpp"
 #include "cox/util/CountersManager.hpp"
@@ -46,8 +47,7 @@ struct DriverResources
     std::unique_ptr<DriverConductor> conductor;
     std::unique_ptr<Sender> sender;
     std::unique_ptr<Receiver> receiver;
-    struct Runners;
-    std::unique_ptr<Runners> runners;
+    std::unique_ptr<util::AgentGroup> agents;
     bool isClosed = false;
 
     DriverResources();

@@ -9,23 +9,13 @@
 #include "Sender.hpp"
 #include "cox/transport/CncFileDescriptor.hpp"
 #include "cox/transport/LogBufferDescriptor.hpp"
-#include "cox/util/AgentInvoker.hpp"
-#include "cox/util/AgentRunner.hpp"
+#include "cox/util/AgentGroup.hpp"
 #include "cox/util/BroadcastBufferDescriptor.hpp"
-#include "cox/util/CompositeAgent.hpp"
 #include "cox/util/Exceptions.hpp"
-#include "cox/util/IdleStrategy.hpp"
 #include "cox/util/RingBufferDescriptor.hpp"
 
 namespace cox::transport
 {
-struct DriverResources::Runners
-{
-    std::vector<std::unique_ptr<util::IdleStrategy>> idleStrategies;
-    std::unique_ptr<util::CompositeAgent> composite;
-    std::vector<std::unique_ptr<util::AgentRunner<>>> runners;
-    std::unique_ptr<util::AgentInvoker> invoker;
-};
 
 DriverResources::DriverResources() = default;
 DriverResources::~DriverResources() = default;
@@ -125,46 +115,20 @@ std::unique_ptr<MediaDriver> MediaDriver::launch(MediaDriverContext context)
     resources->conductor = std::make_unique<DriverConductor>(*resources);
     resources->receiver->setConductor(resources->conductor.get());
 
-    auto runners = std::make_unique<DriverResources::Runners>();
-    std::vector<util::Agent*> agents{resources->sender.get(), resources->receiver.get(), resources->conductor.get()};
-    switch (context.threadingMode)
-    {
-        case ThreadingMode::DEDICATED:
-        {
-            const std::string names[] = {context.senderIdleStrategy, context.receiverIdleStrategy,
-                                         context.conductorIdleStrategy};
-            for (std::size_t i = 0; i < agents.size(); ++i)
-            {
-                runners->idleStrategies.push_back(util::newIdleStrategy(names[i]));
-                runners->runners.push_back(std::make_unique<util::AgentRunner<>>(
-                    *agents[i], *runners->idleStrategies.back(), resources->errorHandler));
-            }
-            break;
-        }
-        case ThreadingMode::SHARED:
-            runners->composite = std::make_unique<util::CompositeAgent>(agents);
-            runners->idleStrategies.push_back(util::newIdleStrategy(context.sharedIdleStrategy));
-            runners->runners.push_back(std::make_unique<util::AgentRunner<>>(
-                *runners->composite, *runners->idleStrategies.back(), resources->errorHandler));
-            break;
-        case ThreadingMode::INVOKER:
-            runners->composite = std::make_unique<util::CompositeAgent>(agents);
-            runners->invoker = std::make_unique<util::AgentInvoker>(*runners->composite, resources->errorHandler);
-            break;
-    }
-    resources->runners = std::move(runners);
+    const std::vector<util::Agent*> agents{
+        resources->sender.get(), resources->receiver.get(), resources->conductor.get()};
+    const util::ThreadingMode mode = context.threadingMode == ThreadingMode::DEDICATED ? util::ThreadingMode::DEDICATED
+        : context.threadingMode == ThreadingMode::SHARED                             ? util::ThreadingMode::SHARED
+                                                                                     : util::ThreadingMode::INVOKER;
+    resources->agents = std::make_unique<util::AgentGroup>(
+        mode, agents,
+        std::vector<std::string>{context.senderIdleStrategy, context.receiverIdleStrategy, context.conductorIdleStrategy},
+        context.sharedIdleStrategy, resources->errorHandler);
 
     // Version last: a client that sees it non-zero sees a complete file.
     cnc.putInt32Ordered(CncFileDescriptor::VERSION_OFFSET, CncFileDescriptor::CNC_VERSION);
 
-    if (resources->runners->invoker)
-    {
-        resources->runners->invoker->start();
-    }
-    for (auto& runner : resources->runners->runners)
-    {
-        runner->start();
-    }
+    resources->agents->start();
     return std::unique_ptr<MediaDriver>(new MediaDriver(std::move(resources)));
 }
 
@@ -177,11 +141,11 @@ MediaDriver::~MediaDriver()
 
 int MediaDriver::doWork()
 {
-    if (!m_resources->runners->invoker)
+    if (!m_resources->agents->isInvoker())
     {
         throw util::IllegalStateException("MediaDriver::doWork is for ThreadingMode::INVOKER");
     }
-    return m_resources->runners->invoker->invoke();
+    return m_resources->agents->invoke();
 }
 
 const std::string& MediaDriver::aeronDirectoryName() const noexcept
@@ -201,17 +165,9 @@ void MediaDriver::close()
         return;
     }
     m_resources->isClosed = true;
-    // Runners close their agents (conductor last among a composite's agents is not guaranteed),
-    // so stop every thread first; the conductor frees what is left in its onClose.
-    for (auto& runner : m_resources->runners->runners)
-    {
-        runner->close();
-    }
-    if (m_resources->runners->invoker)
-    {
-        m_resources->runners->invoker->close();
-    }
-    m_resources->runners.reset();
+    // Stop every thread first; the conductor frees what is left in its onClose.
+    m_resources->agents->close();
+    m_resources->agents.reset();
     m_resources->conductor.reset();
     m_resources->receiver.reset();
     m_resources->sender.reset();

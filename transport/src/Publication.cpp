@@ -181,6 +181,16 @@ std::int64_t Publication::tryClaim(std::int32_t length, BufferClaim& bufferClaim
     { return appender.claim(m_headerWriter, length, bufferClaim, termId); });
 }
 
+std::int64_t Publication::appendPadding(std::int32_t length) noexcept
+{
+    if (length < 0 || length > m_termLength - FrameDescriptor::HEADER_LENGTH)
+    {
+        return PublicationResult::ERROR;
+    }
+    return append(length, [&](TermAppender& appender, std::int32_t termId)
+                  { return appender.appendPadding(m_headerWriter, length, termId); });
+}
+
 void Publication::addDestination(const std::string& endpointChannel)
 {
     m_conductor->addDestination(m_registrationId, endpointChannel);

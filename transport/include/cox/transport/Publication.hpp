@@ -83,6 +83,11 @@ public:
     /// be committed or aborted promptly. Returns the position after the frame, or a result code.
     [[nodiscard]] std::int64_t tryClaim(std::int32_t length, BufferClaim& bufferClaim) noexcept;
 
+    /// Appends a PAD frame of length bytes after its header (Aeron's ExclusivePublication::appendPadding):
+    /// a replay uses it to reproduce the recorded stream's padding, so fragments land where they were
+    /// recorded. Same return codes as offer.
+    [[nodiscard]] std::int64_t appendPadding(std::int32_t length) noexcept;
+
     /// Sends RemovePublication; offers return CLOSED from then on. Idempotent.
     /// Multi-destination cast with control-mode=manual: sends to one more receiver,
     /// `aeron:udp?endpoint=host:port`, or stops. Blocking; throws RegistrationException on refusal.
