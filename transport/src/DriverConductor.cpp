@@ -742,6 +742,7 @@ SendChannelEndpoint* DriverConductor::sendEndpointFor(const ChannelUri& uri)
     }
     auto endpoint = std::make_unique<SendChannelEndpoint>(uri, key, *m_resources.udpMedia, m_context);
     SendChannelEndpoint* raw = endpoint.get();
+    raw->systemCounters(&m_resources.systemCounters);
     m_sendEndpoints.push_back(std::move(endpoint));
     Sender* sender = m_resources.sender.get();
     m_resources.toSender.offer([sender, raw] { sender->onAddEndpoint(raw); });
@@ -802,6 +803,7 @@ void DriverConductor::addNetworkPublication(
         correlationId, sessionId, streamId, std::string(channel), uri, exclusive, logFileName, std::move(logBuffers),
         *endpoint, positions, std::move(flowControl), m_context, counters, window);
     NetworkPublication* raw = publication.get();
+    raw->systemCounters(&m_resources.systemCounters);
     raw->publisherPositionCounter(allocateStreamPosition(counters, "pub-pos (sampled)",
                                                          StreamCounterType::PUBLISHER_POSITION, correlationId,
                                                          sessionId, streamId, channel));
@@ -847,6 +849,7 @@ ReceiveChannelEndpoint* DriverConductor::receiveEndpointFor(const ChannelUri& ur
     auto endpoint =
         std::make_unique<ReceiveChannelEndpoint>(uri, key, *m_resources.udpMedia, m_context, m_nextReceiverId++);
     ReceiveChannelEndpoint* raw = endpoint.get();
+    raw->systemCounters(&m_resources.systemCounters);
     m_receiveEndpoints.push_back(std::move(endpoint));
     Receiver* receiver = m_resources.receiver.get();
     m_resources.toReceiver.offer([receiver, raw] { receiver->onAddEndpoint(raw); });
@@ -953,6 +956,7 @@ void DriverConductor::onCreatePublicationImage(const SetupRequest& request, Rece
             correlationId, request.sessionId, request.streamId, joinPosition, logFileName, std::move(logBuffers),
             *endpoint, request.controlAddress, hwm, receiverPosition, positions, m_context, counters, m_nowNs);
         PublicationImage* raw = image.get();
+        raw->systemCounters(&m_resources.systemCounters);
         m_images.push_back(std::move(image));
         Receiver* receiver = m_resources.receiver.get();
         m_resources.toReceiver.offer([receiver, raw] { receiver->onAddImage(raw); });

@@ -9,6 +9,7 @@
 
 #include "cox/util/CommandQueue.hpp"
 #include "IpcPublication.hpp"
+#include "SystemCounters.hpp"
 #include "ReceiveChannelEndpoint.hpp"
 #include "cox/transport/ChannelUri.hpp"
 #include "cox/transport/MediaDriver.hpp"
@@ -41,6 +42,7 @@ struct DriverResources
     std::unique_ptr<util::CountersManager> counters;
     std::unique_ptr<util::DistinctErrorLog> errorLog;
     util::ErrorHandler errorHandler;
+    SystemCounters systemCounters;
     util::CommandQueue toConductor;
     util::CommandQueue toSender;
     util::CommandQueue toReceiver;

@@ -105,6 +105,7 @@ std::unique_ptr<MediaDriver> MediaDriver::launch(MediaDriverContext context)
 
     resources->counters = util::CountersManager::create(
         (dir / CncFileDescriptor::COUNTERS_FILE).string(), context.maxCounters, *resources->epochClock);
+    resources->systemCounters.allocate(*resources->counters);
     resources->errorLog = std::make_unique<util::DistinctErrorLog>(
         CncFileDescriptor::wrap(cnc).errorLog, *resources->epochClock);
     resources->errorHandler = errorHandlerFor(*resources);

@@ -4,6 +4,7 @@
 
 #include "LogBufferSetup.hpp"
 #include "SendChannelEndpoint.hpp"
+#include "SystemCounters.hpp"
 #include "cox/codecs/frames/DataHeaderFlyweight.hpp"
 #include "cox/codecs/frames/SetupFlyweight.hpp"
 #include "cox/transport/LogBufferDescriptor.hpp"
@@ -296,6 +297,7 @@ void NetworkPublication::resend(std::int32_t termId, std::int32_t termOffset, st
         }
         m_endpoint.send(termBuffer.buffer() + offset, static_cast<std::size_t>(outcome.available));
         ++m_retransmitsSent;
+        countIn(m_systemCounters, &SystemCounters::retransmitsSent);
         const std::int32_t consumed = outcome.available + outcome.padding;
         offset += consumed;
         remaining -= consumed;

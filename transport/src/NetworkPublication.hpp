@@ -20,6 +20,7 @@
 
 namespace cox::transport
 {
+struct SystemCounters;
 class SendChannelEndpoint;
 
 /// The driver's side of a UDP publication (Aeron's network publication): the sender thread sends
@@ -109,6 +110,8 @@ public:
     [[nodiscard]] std::int32_t publisherLimitId() const noexcept { return m_positions.publisherLimit.id(); }
     [[nodiscard]] SendChannelEndpoint& endpoint() const noexcept { return m_endpoint; }
     [[nodiscard]] std::int64_t retransmitsSent() const noexcept { return m_retransmitsSent; }
+    void systemCounters(SystemCounters* counters) noexcept { m_systemCounters = counters; }
+
 
 private:
     int sendData(std::int64_t nowNs, std::int64_t senderPosition);
@@ -171,5 +174,6 @@ private:
     std::int64_t m_lingerDeadlineNs = 0;
     bool m_isConnectedInLog = false;
     int m_refCount = 1;
+    SystemCounters* m_systemCounters = nullptr;
 };
 } // namespace cox::transport

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "ReceiveChannelEndpoint.hpp"
+#include "SystemCounters.hpp"
 #include "cox/codecs/frames/StatusMessageFlyweight.hpp"
 #include "cox/transport/LogBufferDescriptor.hpp"
 #include "cox/transport/TermRebuilder.hpp"
@@ -138,6 +139,7 @@ int PublicationImage::insertPacket(
     if (!framesFitInTerm(termOffset, datagram, length, m_termLength))
     {
         ++m_invalidFrames;
+        countIn(m_systemCounters, &SystemCounters::invalidPackets);
         return 0;
     }
     util::AtomicBuffer& termBuffer =
@@ -180,6 +182,7 @@ int PublicationImage::doDuties(std::int64_t nowNs)
             {
                 m_endpoint.sendNak(m_controlAddress, m_sessionId, m_streamId, termId, termOffset, length);
                 ++m_naksSent;
+                countIn(m_systemCounters, &SystemCounters::naksSent);
                 ++workCount;
             });
         if (m_receiverPosition.proposeMaxOrdered(outcome.rebuildPosition))

@@ -16,6 +16,7 @@
 
 namespace cox::transport
 {
+struct SystemCounters;
 class ReceiveChannelEndpoint;
 
 /// The receiving side of one publisher's stream on one receive endpoint (Aeron's publication
@@ -84,6 +85,8 @@ public:
     [[nodiscard]] ReceiveChannelEndpoint& endpoint() const noexcept { return m_endpoint; }
     [[nodiscard]] std::int64_t joinPosition() const noexcept { return m_joinPosition; }
     [[nodiscard]] std::int64_t naksSent() const noexcept { return m_naksSent; }
+    void systemCounters(SystemCounters* counters) noexcept { m_systemCounters = counters; }
+
     /// Subscription ids linked at the moment it went inactive (conductor reads after INACTIVE).
     [[nodiscard]] const std::vector<SubscriberPosition>& subscribers() const noexcept { return m_subscribers; }
 
@@ -120,5 +123,6 @@ private:
     std::int64_t m_underruns = 0;
     std::int64_t m_invalidFrames = 0;
     std::atomic<State> m_state{State::ACTIVE};
+    SystemCounters* m_systemCounters = nullptr;
 };
 } // namespace cox::transport

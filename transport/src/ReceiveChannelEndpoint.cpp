@@ -1,6 +1,7 @@
 #include "ReceiveChannelEndpoint.hpp"
 
 #include "PublicationImage.hpp"
+#include "SystemCounters.hpp"
 #include "cox/codecs/frames/DataHeaderFlyweight.hpp"
 #include "cox/codecs/frames/FrameValidator.hpp"
 #include "cox/codecs/frames/NakFlyweight.hpp"
@@ -65,6 +66,7 @@ int ReceiveChannelEndpoint::poll(std::int64_t nowNs, const SetupHandler& onSetup
         if (FrameValidator::validate(datagram, datagramLength) != FrameCheck::OK)
         {
             ++m_invalidPackets; // counted and dropped, never delivered
+            countIn(m_systemCounters, &SystemCounters::invalidPackets);
             continue;
         }
         const std::uint16_t type = HeaderFlyweight(const_cast<std::uint8_t*>(datagram), datagramLength).type();
@@ -75,6 +77,7 @@ int ReceiveChannelEndpoint::poll(std::int64_t nowNs, const SetupHandler& onSetup
                 if (m_receiveLoss && m_receiveLoss->shouldDropFrame(datagram, datagramLength))
                 {
                     ++m_droppedByLossGenerator;
+                    countIn(m_systemCounters, &SystemCounters::lossGeneratorDrops);
                     break;
                 }
                 if (m_receiveDelay)
@@ -172,6 +175,7 @@ void ReceiveChannelEndpoint::onSetup(
     if (!termLengthValid || !mtuValid || !offsetValid)
     {
         ++m_invalidPackets;
+        countIn(m_systemCounters, &SystemCounters::invalidPackets);
         return;
     }
     sessions[setup.sessionId()] = SessionEntry{SessionState::INIT_IN_PROGRESS, nullptr, nowNs};

@@ -16,6 +16,7 @@
 
 namespace cox::transport
 {
+struct SystemCounters;
 class PublicationImage;
 
 /// What the receiver learns from a SETUP frame for a stream someone subscribes to.
@@ -82,6 +83,8 @@ public:
         std::int32_t length) noexcept;
 
     [[nodiscard]] std::int64_t invalidPackets() const noexcept { return m_invalidPackets; }
+    void systemCounters(SystemCounters* counters) noexcept { m_systemCounters = counters; }
+
     [[nodiscard]] std::int64_t droppedByLossGenerator() const noexcept { return m_droppedByLossGenerator; }
 
     // ---- conductor thread (before the receiver has it, or through commands) ----
@@ -130,5 +133,6 @@ private:
     std::int64_t m_invalidPackets = 0;
     std::int64_t m_droppedByLossGenerator = 0;
     int m_refCount = 0;
+    SystemCounters* m_systemCounters = nullptr;
 };
 } // namespace cox::transport

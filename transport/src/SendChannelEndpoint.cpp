@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "NetworkPublication.hpp"
+#include "SystemCounters.hpp"
 #include "cox/codecs/frames/FrameValidator.hpp"
 #include "cox/codecs/frames/NakFlyweight.hpp"
 #include "cox/codecs/frames/RttMeasurementFlyweight.hpp"
@@ -113,6 +114,7 @@ int SendChannelEndpoint::pollForControl(std::int64_t nowNs)
         if (FrameValidator::validate(datagram, datagramLength) != FrameCheck::OK)
         {
             ++m_invalidPackets;
+            countIn(m_systemCounters, &SystemCounters::invalidPackets);
             continue;
         }
         const std::uint16_t type = HeaderFlyweight(datagram, datagramLength).type();

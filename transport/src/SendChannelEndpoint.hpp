@@ -14,6 +14,7 @@
 
 namespace cox::transport
 {
+struct SystemCounters;
 class NetworkPublication;
 
 /// The socket a group of network publications send from, and on which their status messages and
@@ -55,6 +56,8 @@ public:
     int decRef() noexcept { return --m_refCount; }
 
     [[nodiscard]] std::int64_t invalidPackets() const noexcept { return m_invalidPackets; }
+    void systemCounters(SystemCounters* counters) noexcept { m_systemCounters = counters; }
+
 
 private:
     NetworkPublication* findPublication(std::int32_t sessionId, std::int32_t streamId) const noexcept;
@@ -70,5 +73,6 @@ private:
     std::unique_ptr<LossGenerator> m_sendLoss;
     std::int64_t m_invalidPackets = 0;
     int m_refCount = 0;
+    SystemCounters* m_systemCounters = nullptr;
 };
 } // namespace cox::transport

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -364,4 +365,26 @@ TEST(MediaDriverTest, shouldDeliverEverythingThroughTheReceiveDelayGenerator)
     context.receiveDataDelayNs = 2'000'000;
     InvokerDriverFixture fixture(context);
     sendAndVerify(fixture, "aeron:udp?endpoint=127.0.0.1:" + std::to_string(testPort(8)), 2'000, 4 * 1408);
+}
+
+TEST(MediaDriverTest, shouldCountLossRecoveryInSystemCounters)
+{
+    MediaDriverContext context;
+    context.receiveDataLossRate = 0.05;
+    context.receiveDataLossSeed = 3;
+    InvokerDriverFixture fixture(context);
+    sendAndVerify(fixture, "aeron:udp?endpoint=127.0.0.1:" + std::to_string(testPort(9)), 2'000, 4 * 1408);
+    std::map<std::string, std::int64_t> systemCounters;
+    fixture.aeron->countersReader().forEach(
+        [&](const cox::util::CounterMetadata& counter)
+        {
+            if (counter.typeId == 0)
+            {
+                systemCounters[std::string(counter.label)] = counter.value;
+            }
+        });
+    EXPECT_GT(systemCounters["Loss generator drops (tests)"], 0);
+    EXPECT_GT(systemCounters["NAKs sent"], 0);
+    EXPECT_GT(systemCounters["Retransmits sent"], 0);
+    EXPECT_EQ(systemCounters["Invalid packets"], 0);
 }
