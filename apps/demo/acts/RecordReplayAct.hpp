@@ -21,10 +21,9 @@ namespace cox::apps::demo
 struct RecordReplayConfig
 {
     std::int64_t messages = 50'000;
-    /// One frame's payload at most: the archive's replayer re-frames fragmented messages that ended a term
-    /// differently from the original log (see DISABLED_shouldReplayFragmentedMessagesAcrossTermEnds), so
-    /// the demo keeps to whole frames until that is fixed.
-    std::int32_t maxMessageLength = 1408 - 32;
+    /// Up to about three frames, so some messages are fragmented and some cross a term end: the replay
+    /// must reproduce the recorded padding for those to arrive whole.
+    std::int32_t maxMessageLength = 4096;
     /// Created if missing; an archive already in it is replaced.
     std::string archiveDir;
     /// The driver the archive connects its own client to.
