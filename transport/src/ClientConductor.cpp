@@ -190,24 +190,9 @@ std::int64_t ClientConductor::asyncAddSubscription(const std::string& channel, s
     return correlationId;
 }
 
-std::shared_ptr<Publication> ClientConductor::findPublication(std::int64_t registrationId)
+bool ClientConductor::settleRegistration(RegistrationMap::iterator it, const std::string& what)
 {
-    std::lock_guard lock(m_adminLock);
-    ensureOpen();
-    auto it = m_registrations.find(registrationId);
-    if (it == m_registrations.end())
-    {
-        auto found = m_publications.find(registrationId);
-        return found == m_publications.end() ? nullptr : found->second;
-    }
     Registration& registration = it->second;
-    if (registration.kind == Kind::SUBSCRIPTION)
-    {
-        throw util::IllegalArgumentException("registration " + std::to_string(registrationId) +
-                                             " is a subscription, not a publication");
-    }
-    const std::string what = "AddPublication channel=" + registration.channel +
-                             " streamId=" + std::to_string(registration.streamId);
     switch (registration.status)
     {
         case Status::AWAITING:
@@ -217,7 +202,7 @@ std::shared_ptr<Publication> ClientConductor::findPublication(std::int64_t regis
                 throw DriverTimeoutException("no response from the driver to " + what + " within " +
                                              std::to_string(m_context.driverTimeoutMs) + " ms");
             }
-            return nullptr;
+            return false;
         case Status::ERRORED:
         {
             const std::int32_t code = registration.errorCode;
@@ -229,6 +214,27 @@ std::shared_ptr<Publication> ClientConductor::findPublication(std::int64_t regis
             break;
     }
     m_registrations.erase(it);
+    return true;
+}
+
+std::shared_ptr<Publication> ClientConductor::findPublication(std::int64_t registrationId)
+{
+    std::lock_guard lock(m_adminLock);
+    ensureOpen();
+    auto it = m_registrations.find(registrationId);
+    if (it != m_registrations.end())
+    {
+        if (it->second.kind != Kind::PUBLICATION && it->second.kind != Kind::EXCLUSIVE_PUBLICATION)
+        {
+            throw util::IllegalArgumentException("registration " + std::to_string(registrationId) +
+                                                 " is not a publication");
+        }
+        if (!settleRegistration(it, "AddPublication channel=" + it->second.channel +
+                                        " streamId=" + std::to_string(it->second.streamId)))
+        {
+            return nullptr;
+        }
+    }
     auto found = m_publications.find(registrationId);
     return found == m_publications.end() ? nullptr : found->second;
 }
@@ -238,40 +244,19 @@ std::shared_ptr<Subscription> ClientConductor::findSubscription(std::int64_t reg
     std::lock_guard lock(m_adminLock);
     ensureOpen();
     auto it = m_registrations.find(registrationId);
-    if (it == m_registrations.end())
+    if (it != m_registrations.end())
     {
-        auto found = m_subscriptions.find(registrationId);
-        return found == m_subscriptions.end() ? nullptr : found->second;
-    }
-    Registration& registration = it->second;
-    if (registration.kind != Kind::SUBSCRIPTION)
-    {
-        throw util::IllegalArgumentException("registration " + std::to_string(registrationId) +
-                                             " is a publication, not a subscription");
-    }
-    const std::string what = "AddSubscription channel=" + registration.channel +
-                             " streamId=" + std::to_string(registration.streamId);
-    switch (registration.status)
-    {
-        case Status::AWAITING:
-            if (nowNs() - registration.deadlineNs > 0)
-            {
-                m_registrations.erase(it);
-                throw DriverTimeoutException("no response from the driver to " + what + " within " +
-                                             std::to_string(m_context.driverTimeoutMs) + " ms");
-            }
-            return nullptr;
-        case Status::ERRORED:
+        if (it->second.kind != Kind::SUBSCRIPTION)
         {
-            const std::int32_t code = registration.errorCode;
-            const std::string message = what + ": " + registration.errorMessage;
-            m_registrations.erase(it);
-            throw RegistrationException(code, message);
+            throw util::IllegalArgumentException("registration " + std::to_string(registrationId) +
+                                                 " is not a subscription");
         }
-        case Status::READY:
-            break;
+        if (!settleRegistration(it, "AddSubscription channel=" + it->second.channel +
+                                        " streamId=" + std::to_string(it->second.streamId)))
+        {
+            return nullptr;
+        }
     }
-    m_registrations.erase(it);
     auto found = m_subscriptions.find(registrationId);
     return found == m_subscriptions.end() ? nullptr : found->second;
 }
@@ -295,38 +280,17 @@ std::shared_ptr<Counter> ClientConductor::findCounter(std::int64_t registrationI
     std::lock_guard lock(m_adminLock);
     ensureOpen();
     auto it = m_registrations.find(registrationId);
-    if (it == m_registrations.end())
+    if (it != m_registrations.end())
     {
-        auto found = m_counters.find(registrationId);
-        return found == m_counters.end() ? nullptr : found->second;
-    }
-    Registration& registration = it->second;
-    if (registration.kind != Kind::COUNTER)
-    {
-        throw util::IllegalArgumentException("registration " + std::to_string(registrationId) + " is not a counter");
-    }
-    switch (registration.status)
-    {
-        case Status::AWAITING:
-            if (nowNs() - registration.deadlineNs > 0)
-            {
-                const std::string what = registration.channel;
-                m_registrations.erase(it);
-                throw DriverTimeoutException("no response from the driver to AddCounter " + what + " within " +
-                                             std::to_string(m_context.driverTimeoutMs) + " ms");
-            }
-            return nullptr;
-        case Status::ERRORED:
+        if (it->second.kind != Kind::COUNTER)
         {
-            const std::int32_t code = registration.errorCode;
-            const std::string message = "AddCounter " + registration.channel + ": " + registration.errorMessage;
-            m_registrations.erase(it);
-            throw RegistrationException(code, message);
+            throw util::IllegalArgumentException("registration " + std::to_string(registrationId) + " is not a counter");
         }
-        case Status::READY:
-            break;
+        if (!settleRegistration(it, "AddCounter " + it->second.channel))
+        {
+            return nullptr;
+        }
     }
-    m_registrations.erase(it);
     auto found = m_counters.find(registrationId);
     return found == m_counters.end() ? nullptr : found->second;
 }
@@ -854,28 +818,9 @@ void ClientConductor::awaitOperation(std::int64_t correlationId, const std::stri
         {
             std::lock_guard lock(m_adminLock);
             auto it = m_registrations.find(correlationId);
-            if (it == m_registrations.end())
+            if (it == m_registrations.end() || settleRegistration(it, what))
             {
                 return;
-            }
-            Registration& registration = it->second;
-            if (registration.status == Status::READY)
-            {
-                m_registrations.erase(it);
-                return;
-            }
-            if (registration.status == Status::ERRORED)
-            {
-                const std::int32_t code = registration.errorCode;
-                const std::string message = what + ": " + registration.errorMessage;
-                m_registrations.erase(it);
-                throw RegistrationException(code, message);
-            }
-            if (nowNs() - registration.deadlineNs > 0)
-            {
-                m_registrations.erase(it);
-                throw DriverTimeoutException("no response from the driver to " + what + " within " +
-                                             std::to_string(m_context.driverTimeoutMs) + " ms");
             }
         }
         awaitStep();

@@ -140,6 +140,10 @@ private:
     void onClientTimeout(const std::uint8_t* message, std::size_t length);
     void onCounterReady(const std::uint8_t* message, std::size_t length);
     void awaitOperation(std::int64_t correlationId, const std::string& what);
+    using RegistrationMap = std::unordered_map<std::int64_t, Registration>;
+    /// For a registration found in the map: false while the driver has not answered; true (and
+    /// forgotten) once ready; throws on an error response or the driver timeout, naming `what`.
+    bool settleRegistration(RegistrationMap::iterator it, const std::string& what);
 
     const AeronContext& m_context;
     mutable std::recursive_mutex m_adminLock;
