@@ -57,6 +57,7 @@ namespace
 using namespace cox;
 using bench::ArchiveStack;
 using bench::ArchiveStackConfig;
+using bench::Rates;
 using bench::benchNanoTime;
 using bench::throwIo;
 using bench::WorkDirectory;
@@ -156,33 +157,6 @@ std::vector<std::uint8_t> frameBlock(const RecordConfig& config)
     return block;
 }
 
-/// The figures of one measured phase.
-struct Rates
-{
-    double elapsedSec = 0;
-    std::int64_t bytes = 0;
-    std::int64_t messages = 0;
-    std::int32_t payloadLength = 0;
-
-    [[nodiscard]] double msgsPerSec() const { return static_cast<double>(messages) / elapsedSec; }
-    [[nodiscard]] double mbPerSec() const { return static_cast<double>(bytes) / elapsedSec / 1e6; }
-    [[nodiscard]] double payloadMbPerSec() const { return msgsPerSec() * payloadLength / 1e6; }
-
-    void addTo(bench::JsonLine& json, const std::string& prefix) const
-    {
-        json.add(prefix + "msgs_per_sec", msgsPerSec())
-            .add(prefix + "mb_per_sec", mbPerSec())
-            .add(prefix + "payload_mb_per_sec", payloadMbPerSec())
-            .add(prefix + "seconds", elapsedSec)
-            .add(prefix + "bytes", bytes);
-    }
-
-    void print(const char* label) const
-    {
-        std::printf("  %-16s %12.0f msgs/s %9.2f MB/s (payload %8.2f MB/s) | %.0f MB in %.2f s\n", label,
-                    msgsPerSec(), mbPerSec(), payloadMbPerSec(), static_cast<double>(bytes) / 1e6, elapsedSec);
-    }
-};
 
 void writeFully(int fd, const std::uint8_t* data, std::size_t length)
 {

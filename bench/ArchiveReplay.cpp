@@ -46,6 +46,7 @@ namespace
 using namespace cox;
 using bench::ArchiveStack;
 using bench::ArchiveStackConfig;
+using bench::Rates;
 using bench::benchNanoTime;
 using bench::throwIo;
 using bench::WorkDirectory;
@@ -170,31 +171,6 @@ Recording recordMessages(const ReplayConfig& config, ArchiveStack& stack)
     return recording;
 }
 
-struct Rates
-{
-    double elapsedSec = 0;
-    std::int64_t bytes = 0;
-    std::int64_t messages = 0;
-    std::int32_t payloadLength = 0;
-
-    [[nodiscard]] double msgsPerSec() const { return static_cast<double>(messages) / elapsedSec; }
-    [[nodiscard]] double mbPerSec() const { return static_cast<double>(bytes) / elapsedSec / 1e6; }
-    [[nodiscard]] double payloadMbPerSec() const { return msgsPerSec() * payloadLength / 1e6; }
-
-    void addTo(bench::JsonLine& json, const std::string& prefix) const
-    {
-        json.add(prefix + "msgs_per_sec", msgsPerSec())
-            .add(prefix + "mb_per_sec", mbPerSec())
-            .add(prefix + "payload_mb_per_sec", payloadMbPerSec())
-            .add(prefix + "seconds", elapsedSec);
-    }
-
-    void print(const char* label) const
-    {
-        std::printf("  %-12s %12.0f msgs/s %9.2f MB/s (payload %8.2f MB/s) | %.1f MB in %.3f s\n", label,
-                    msgsPerSec(), mbPerSec(), payloadMbPerSec(), static_cast<double>(bytes) / 1e6, elapsedSec);
-    }
-};
 
 /// read() of the recording's segment files in order, each up to the recorded end.
 Rates readSegments(const ReplayConfig& config, const std::string& dir, const Recording& recording,
