@@ -1,0 +1,74 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "cox/util/Agent.hpp"
+#include "cox/util/Clock.hpp"
+#include "cox/util/ErrorHandler.hpp"
+
+namespace cox::transport
+{
+class Aeron;
+}
+
+namespace cox::cluster
+{
+class ClusteredService;
+class ClusteredServiceAgent;
+
+/// Settings of one service container (Aeron's ClusteredServiceContainer.Context); defaults as Aeron's.
+struct ClusteredServiceContainerContext
+{
+    std::int32_t clusterId = 0;
+    std::int32_t serviceId = 0;
+    /// The node's cluster directory: the service's mark file `cluster-mark-service-<id>.dat` goes here.
+    std::string clusterDir = "cox-cluster";
+    /// Control channel shared with the consensus module: services receive on serviceStreamId and send on
+    /// consensusModuleStreamId.
+    std::string controlChannel = "aeron:ipc?term-length=128k";
+    std::int32_t serviceStreamId = 104;
+    std::int32_t consensusModuleStreamId = 105;
+    std::int32_t logFragmentLimit = 50;
+    std::int32_t appVersion = 0;
+    std::int64_t errorBufferLength = 1024 * 1024;
+
+    /// The Aeron client the container uses; it must have been built with useConductorAgentInvoker so the
+    /// container drives it from its own duty cycle. Required.
+    std::shared_ptr<transport::Aeron> aeron;
+    /// Required; not owned.
+    ClusteredService* clusteredService = nullptr;
+    /// Idle strategy given to the service through Cluster::idleStrategy() (by util::newIdleStrategy name).
+    std::string idleStrategy = "backoff";
+    std::shared_ptr<util::NanoClock> nanoClock;
+    std::shared_ptr<util::EpochClock> epochClock;
+    /// Errors from the duty cycle (after they are counted and written to the mark file's error log).
+    util::ErrorHandler errorHandler;
+};
+
+/// Hosts one ClusteredService on a node (Aeron's ClusteredServiceContainer): an agent that follows the
+/// consensus module's instructions on the control channel and feeds the committed log to the service.
+/// Run it with an AgentRunner, compose it with other agents, or call agent().doWork() from a test.
+class ClusteredServiceContainer
+{
+public:
+    /// Checks the context (throws util::IllegalArgumentException naming what is wrong) and builds the agent;
+    /// nothing is started until the agent's onStart.
+    explicit ClusteredServiceContainer(ClusteredServiceContainerContext context);
+    ~ClusteredServiceContainer();
+
+    ClusteredServiceContainer(const ClusteredServiceContainer&) = delete;
+    ClusteredServiceContainer& operator=(const ClusteredServiceContainer&) = delete;
+
+    [[nodiscard]] util::Agent& agent() noexcept;
+    [[nodiscard]] const ClusteredServiceContainerContext& context() const noexcept { return m_context; }
+    /// The container has finished: the service was terminated (ServiceTerminationPosition reached) or the
+    /// consensus module went away.
+    [[nodiscard]] bool isTerminated() const noexcept;
+
+private:
+    ClusteredServiceContainerContext m_context;
+    std::unique_ptr<ClusteredServiceAgent> m_agent;
+};
+} // namespace cox::cluster
