@@ -161,6 +161,9 @@ class ClusterClient
 {
 public:
     static constexpr std::int32_t SESSION_HEADER_LENGTH = 32;
+    /// Most caller vectors a gathered offer takes (the session header goes in front of them); more return
+    /// PublicationResult::ERROR. Bounded so that the offer gathers on the stack.
+    static constexpr std::size_t MAX_OFFER_VECTORS = 15;
 
     /// Blocks until connected (or throws as AsyncClusterConnect::poll does).
     [[nodiscard]] static std::unique_ptr<ClusterClient> connect(ClusterClientContext context);
@@ -188,6 +191,9 @@ public:
     [[nodiscard]] virtual transport::Publication& ingressPublication() noexcept = 0;
     [[nodiscard]] virtual transport::Subscription& egressSubscription() noexcept = 0;
     [[nodiscard]] virtual const ClusterClientContext& context() const noexcept = 0;
+    /// Egress messages dropped as malformed since connect: another schema, a template that is not egress,
+    /// lengths that do not fit the frame, or unusable endpoints in a NewLeaderEvent.
+    [[nodiscard]] virtual std::int64_t invalidEgressCount() const noexcept = 0;
 
     /// Sends SessionCloseRequest (three attempts) and releases the publications; idempotent.
     virtual void close() = 0;

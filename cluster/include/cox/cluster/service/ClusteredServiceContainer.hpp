@@ -66,6 +66,9 @@ public:
     /// The container has finished: the service was terminated (ServiceTerminationPosition reached) or the
     /// consensus module went away.
     [[nodiscard]] bool isTerminated() const noexcept;
+    /// Errors the container handled itself (an undecodable log entry, a refused egress publication, ...):
+    /// each was also recorded in the mark file's error log and given to the context's errorHandler.
+    [[nodiscard]] std::int64_t errorCount() const noexcept;
 
 private:
     ClusteredServiceContainerContext m_context;

@@ -1,0 +1,94 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cox/cluster/ConsensusModule.hpp"
+#include "cox/util/AgentGroup.hpp"
+
+namespace cox::transport
+{
+class Aeron;
+class MediaDriver;
+} // namespace cox::transport
+
+namespace cox::archive
+{
+class Archive;
+}
+
+namespace cox::cluster
+{
+class ClusteredService;
+class ClusteredServiceContainer;
+
+/// Everything one cluster member runs in one process (Aeron's ClusteredMediaDriver plus its service
+/// containers): a media driver, an archive for the log, the consensus module and one container per service.
+///
+/// INVOKER runs nothing by itself: the caller drives the whole member with doWork(), so tests and the
+/// simulator can run many members on one thread. DEDICATED gives each agent a thread (the node program).
+struct ClusterNodeContext
+{
+    ConsensusModuleConfig config;
+    /// One per service id, in order; not owned, must outlive the node. Their count overrides
+    /// config.serviceCount.
+    std::vector<ClusteredService*> services;
+    util::ThreadingMode threadingMode = util::ThreadingMode::DEDICATED;
+    /// Media driver directory; empty: `<clusterDir>/aeron`.
+    std::string aeronDirectoryName;
+    /// Archive directory; empty: `<clusterDir>/archive`.
+    std::string archiveDir;
+    std::string idleStrategy = "backoff";
+    /// Term length of the driver's publications other than the log (ingress, egress, consensus, control).
+    std::int32_t publicationTermBufferLength = 1024 * 1024;
+    std::int32_t ipcTermBufferLength = 1024 * 1024;
+    /// Fraction of received UDP data frames the driver drops (tests of loss), and its seed.
+    double receiveDataLossRate = 0.0;
+    std::uint64_t receiveDataLossSeed = 0;
+    AuthenticatorSupplier authenticatorSupplier;
+    util::ErrorHandler errorHandler;
+};
+
+class ClusterNode
+{
+public:
+    /// Starts the driver, archive, consensus module and containers (threads in DEDICATED mode). Throws on bad
+    /// configuration, naming the setting.
+    [[nodiscard]] static std::unique_ptr<ClusterNode> launch(ClusterNodeContext context);
+    ~ClusterNode();
+
+    ClusterNode(const ClusterNode&) = delete;
+    ClusterNode& operator=(const ClusterNode&) = delete;
+
+    /// INVOKER mode: one duty cycle of every agent of this member.
+    int doWork();
+    /// Stops every agent and closes the driver (its directory is removed; the cluster and archive directories
+    /// stay for a restart). Idempotent.
+    void close();
+
+    [[nodiscard]] const ClusterNodeContext& context() const noexcept { return m_context; }
+    [[nodiscard]] ConsensusModule& consensusModule() noexcept { return *m_consensusModule; }
+    [[nodiscard]] const std::string& aeronDirectoryName() const noexcept { return m_aeronDirectoryName; }
+    /// An Aeron client of this node's driver, for reading its counters (role, commit position, ...).
+    [[nodiscard]] transport::Aeron& aeron() noexcept { return *m_toolAeron; }
+    [[nodiscard]] bool isClosed() const noexcept { return m_isClosed; }
+
+private:
+    explicit ClusterNode(ClusterNodeContext context);
+    void start();
+
+    ClusterNodeContext m_context;
+    std::string m_aeronDirectoryName;
+    std::unique_ptr<transport::MediaDriver> m_driver;
+    std::unique_ptr<archive::Archive> m_archive;
+    std::shared_ptr<transport::Aeron> m_moduleAeron;
+    std::vector<std::shared_ptr<transport::Aeron>> m_serviceAerons;
+    std::shared_ptr<transport::Aeron> m_toolAeron;
+    std::unique_ptr<ConsensusModule> m_consensusModule;
+    std::vector<std::unique_ptr<ClusteredServiceContainer>> m_containers;
+    std::unique_ptr<util::AgentGroup> m_agents;
+    bool m_isClosed = false;
+};
+} // namespace cox::cluster

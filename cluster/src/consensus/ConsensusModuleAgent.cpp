@@ -1,0 +1,864 @@
+#include "consensus/ConsensusModuleAgent.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <limits>
+
+#include "consensus/Adapters.hpp"
+#include "consensus/Channels.hpp"
+#include "consensus/Election.hpp"
+#include "consensus/LogReplay.hpp"
+#include "cox/archive/AeronArchive.hpp"
+#include "cox/archive/RecordingPos.hpp"
+#include "cox/cluster/ClusterMarkFile.hpp"
+#include "cox/cluster/NodeStateFile.hpp"
+#include "cox/cluster/RecoveryState.hpp"
+#include "cox/transport/Aeron.hpp"
+#include "cox/transport/ChannelUri.hpp"
+#include "cox/transport/Counter.hpp"
+#include "cox/transport/ExclusivePublication.hpp"
+#include "cox/transport/Image.hpp"
+#include "cox/transport/Subscription.hpp"
+#include "cox/util/CountersReader.hpp"
+#include "cox/util/Exceptions.hpp"
+
+namespace cox::cluster
+{
+namespace
+{
+constexpr std::int64_t SLOW_TICK_INTERVAL_NS = 10'000'000;
+constexpr std::int64_t MARK_FILE_UPDATE_INTERVAL_NS = 1'000'000'000;
+constexpr int CONSENSUS_FRAGMENT_LIMIT = 10;
+constexpr int SERVICE_FRAGMENT_LIMIT = 10;
+
+/// Bridges the archive's extent queries for the recovery plan.
+class ArchiveExtentSource final : public RecordingExtentSource
+{
+public:
+    explicit ArchiveExtentSource(archive::AeronArchive& archive) : m_archive(archive) {}
+
+    std::optional<archive::RecordingDescriptor> findRecording(std::int64_t recordingId) override
+    {
+        std::optional<archive::RecordingDescriptor> found;
+        m_archive.listRecording(recordingId, [&](const archive::RecordingDescriptor& d) { found = d; });
+        return found;
+    }
+
+    std::int64_t recordedPosition(std::int64_t recordingId) override
+    {
+        return m_archive.getRecordingPosition(recordingId);
+    }
+
+private:
+    archive::AeronArchive& m_archive;
+};
+} // namespace
+
+ConsensusModuleAgent::ConsensusModuleAgent(ConsensusModuleContext& context)
+    : m_context(context), m_config(context.config), m_aeron(context.aeron),
+      m_timeUnit(context.config.clusterTimeUnit()), m_sessionTimeoutNs(context.config.sessionTimeoutNs)
+{
+    if (!m_aeron)
+    {
+        throw util::IllegalArgumentException("ConsensusModuleContext.aeron is required");
+    }
+    if (!m_context.nanoClock)
+    {
+        m_context.nanoClock = std::make_shared<util::SystemNanoClock>();
+    }
+    if (!m_context.epochClock)
+    {
+        m_context.epochClock = std::make_shared<util::SystemEpochClock>();
+    }
+    if (!m_context.authenticatorSupplier)
+    {
+        m_context.authenticatorSupplier = [] { return std::make_unique<DefaultAuthenticator>(); };
+    }
+    m_members = m_config.members();
+    for (auto& member : m_members)
+    {
+        if (member.id == m_config.memberId)
+        {
+            m_thisMember = &member;
+        }
+        if (!m_ingressEndpoints.empty())
+        {
+            m_ingressEndpoints += ",";
+        }
+        m_ingressEndpoints += std::to_string(member.id) + "=" + member.ingressEndpoint;
+    }
+    if (m_thisMember == nullptr)
+    {
+        throw util::IllegalArgumentException("cluster.member-id " + std::to_string(m_config.memberId) +
+                                             " is not in cluster.members");
+    }
+    if (m_members.size() > 1 && m_config.appointedLeaderId == ClusterMember::NULL_MEMBER_ID)
+    {
+        throw util::IllegalArgumentException(
+            "a cluster of several members needs cluster.appointed-leader-id until automatic elections arrive");
+    }
+    for (std::int32_t i = 0; i < m_config.serviceCount; ++i)
+    {
+        m_pendingServiceMessages.emplace_back(i);
+    }
+    m_serviceAcks.resize(static_cast<std::size_t>(m_config.serviceCount));
+    m_authenticator = m_context.authenticatorSupplier();
+}
+
+ConsensusModuleAgent::~ConsensusModuleAgent() = default;
+
+void ConsensusModuleAgent::onStart()
+{
+    const std::int64_t nowMs = m_context.epochClock->time();
+    std::filesystem::create_directories(m_config.clusterDir);
+
+    ClusterMarkFileHeader header;
+    header.componentType = ClusterComponentType::CONSENSUS_MODULE;
+    header.memberId = m_config.memberId;
+    header.clusterId = m_config.clusterId;
+    header.serviceStreamId = m_config.serviceStreamId;
+    header.consensusModuleStreamId = m_config.consensusModuleStreamId;
+    header.ingressStreamId = m_config.ingressStreamId;
+    header.aeronDirectory = m_aeron->context().aeronDirectoryName;
+    header.controlChannel = m_config.controlChannel;
+    header.ingressChannel = m_config.ingressChannel;
+    header.clusterDirectory = m_config.clusterDir;
+    m_markFile = ClusterMarkFile::create(
+        (std::filesystem::path(m_config.clusterDir) / ClusterMarkFile::fileName(-1)).string(), header,
+        static_cast<std::int32_t>(m_config.errorBufferLength), nowMs);
+
+    m_recordingLog = std::make_unique<RecordingLog>(m_config.clusterDir, true);
+    m_nodeState = std::make_unique<NodeStateFile>(m_config.clusterDir, true);
+
+    createCounters();
+    connectArchive();
+    createChannels();
+
+    ArchiveExtentSource extentSource(*m_archive);
+    m_recoveryPlan = createRecoveryPlan(*m_recordingLog, m_config.serviceCount, extentSource);
+    if (m_recoveryPlan->log)
+    {
+        // A recording left open by a crash is still "active" in the archive until its session ends.
+        m_archive->tryStopRecordingByIdentity(m_recoveryPlan->log->recordingId);
+        m_logRecordingId = m_recoveryPlan->log->recordingId;
+    }
+    allocateRecoveryState();
+
+    std::cout << "consensus-module: member " << m_config.memberId << " of " << m_members.size()
+              << ", recovery plan: " << m_recoveryPlan->toString() << std::endl;
+
+    const std::int64_t nowNs = m_context.nanoClock->nanoTime();
+    m_nowNs = nowNs;
+    m_election = std::make_unique<Election>(*this, true, nowNs);
+}
+
+void ConsensusModuleAgent::createCounters()
+{
+    const util::CountersReader& reader = m_aeron->countersReader();
+    if (ClusterCounters::find(reader, ClusterCounters::CONSENSUS_MODULE_STATE_TYPE_ID, m_config.clusterId) !=
+        ClusterCounters::NULL_COUNTER_ID)
+    {
+        throw util::IllegalStateException("another consensus module of cluster " +
+                                          std::to_string(m_config.clusterId) + " is running on this media driver");
+    }
+    std::uint8_t key[4];
+    std::memcpy(key, &m_config.clusterId, sizeof(key));
+    const auto add = [&](std::int32_t typeId, std::string_view name)
+    { return m_aeron->addCounter(typeId, key, ClusterCounters::label(name, m_config.clusterId)); };
+
+    m_moduleStateCounter = add(ClusterCounters::CONSENSUS_MODULE_STATE_TYPE_ID, "Consensus Module state");
+    m_roleCounter = add(ClusterCounters::NODE_ROLE_TYPE_ID, "Cluster node role");
+    m_commitPositionCounter = add(ClusterCounters::COMMIT_POSITION_TYPE_ID, "Cluster commit-pos:");
+    m_electionStateCounter = add(ClusterCounters::ELECTION_STATE_TYPE_ID, "Cluster election state");
+    m_electionCountCounter = add(ClusterCounters::ELECTION_COUNT_TYPE_ID, "Cluster election count");
+    m_leadershipTermIdCounter = add(ClusterCounters::LEADERSHIP_TERM_ID_TYPE_ID, "Cluster leadership term id");
+    m_timedOutClientCounter = add(ClusterCounters::CLUSTER_CLIENT_TIMEOUT_COUNT_TYPE_ID, "Cluster timed out client count");
+    m_invalidRequestCounter = add(ClusterCounters::CLUSTER_INVALID_REQUEST_COUNT_TYPE_ID, "Cluster invalid request count");
+    m_errorCounter = add(ClusterCounters::CONSENSUS_MODULE_ERROR_COUNT_TYPE_ID, "Cluster errors");
+    m_moduleStateCounter->setOrdered(static_cast<std::int64_t>(ConsensusModuleState::INIT));
+    m_roleCounter->setOrdered(static_cast<std::int64_t>(Role::FOLLOWER));
+    m_leadershipTermIdCounter->setOrdered(-1);
+}
+
+void ConsensusModuleAgent::connectArchive()
+{
+    archive::AeronArchiveContext archiveContext;
+    archiveContext.aeron = m_aeron;
+    archiveContext.controlRequestChannel = m_context.archiveControlChannel;
+    archiveContext.controlRequestStreamId = m_context.archiveControlStreamId;
+    archiveContext.controlResponseChannel = m_context.archiveControlResponseChannel;
+    archiveContext.controlResponseStreamId = m_context.archiveControlResponseStreamId;
+    archiveContext.archiveInvoker = m_context.archiveInvoker;
+    archiveContext.errorHandler = m_context.errorHandler;
+    archiveContext.recordingSignalConsumer = [this](std::int64_t, std::int64_t, std::int64_t recordingId, std::int64_t,
+                                                    std::int64_t, codecs::archive::RecordingSignal signal)
+    {
+        if (signal == codecs::archive::RecordingSignal::REPLICATE)
+        {
+            m_replicatedRecordingId = recordingId;
+        }
+    };
+    m_archive = archive::AeronArchive::connect(archiveContext);
+}
+
+std::string ConsensusModuleAgent::ingressChannelFor(const ClusterMember& member) const
+{
+    const std::string& channel = m_config.ingressChannel;
+    if (channel.rfind("aeron:udp", 0) == 0 && !channelParam(channel, "endpoint"))
+    {
+        return withParam(channel, "endpoint", member.ingressEndpoint);
+    }
+    return channel;
+}
+
+void ConsensusModuleAgent::createChannels()
+{
+    using Handler = std::function<void(const util::AtomicBuffer&, std::int32_t, std::int32_t, const transport::Header&)>;
+    m_ingressAssembler = std::make_unique<transport::FragmentAssembler<Handler>>(
+        Handler([this](const util::AtomicBuffer& buffer, std::int32_t offset, std::int32_t length,
+                       const transport::Header&)
+                { IngressAdapter::onMessage(*this, buffer.buffer() + offset, length); }));
+    m_serviceAssembler = std::make_unique<transport::FragmentAssembler<Handler>>(
+        Handler([this](const util::AtomicBuffer& buffer, std::int32_t offset, std::int32_t length,
+                       const transport::Header&)
+                { ConsensusModuleAdapter::onMessage(*this, buffer.buffer() + offset, length); }));
+    m_logAssembler = std::make_unique<transport::FragmentAssembler<Handler>>(
+        Handler([this](const util::AtomicBuffer& buffer, std::int32_t offset, std::int32_t length,
+                       const transport::Header& header)
+                {
+                    m_logEntryPosition = header.position();
+                    LogAdapter::onMessage(*this, buffer.buffer() + offset, length, header.position());
+                }));
+
+    m_ingressSubscription = m_aeron->addSubscription(ingressChannelFor(*m_thisMember), m_config.ingressStreamId);
+    if (isMultiMember())
+    {
+        m_consensusSubscription = m_aeron->addSubscription(
+            withParam(m_config.consensusChannel, "endpoint", m_thisMember->consensusEndpoint),
+            m_config.consensusStreamId);
+        for (const auto& member : m_members)
+        {
+            if (member.id == m_thisMember->id)
+            {
+                continue;
+            }
+            m_consensusPublications[member.id] = m_aeron->addExclusivePublication(
+                withParam(m_config.consensusChannel, "endpoint", member.consensusEndpoint),
+                m_config.consensusStreamId);
+        }
+    }
+    m_serviceProxy = std::make_unique<ServiceProxy>(
+        m_aeron->addExclusivePublication(m_config.controlChannel, m_config.serviceStreamId));
+    m_serviceControlSubscription = m_aeron->addSubscription(m_config.controlChannel, m_config.consensusModuleStreamId);
+}
+
+void ConsensusModuleAgent::allocateRecoveryState()
+{
+    if (!m_recoveryPlan->snapshots.empty())
+    {
+        throw util::IllegalStateException("the recording log holds snapshots; loading snapshots arrives with issue 7");
+    }
+    RecoveryState::Values values;
+    values.clusterId = m_config.clusterId;
+    values.serviceCount = m_config.serviceCount;
+    values.leadershipTermId = m_recoveryPlan->lastLeadershipTermId;
+    values.logPosition = m_recoveryPlan->log ? m_recoveryPlan->log->startPosition : 0;
+    m_logAdapterPosition = values.logPosition;
+    m_recoveryStateCounter = RecoveryState::allocate(*m_aeron, values);
+}
+
+int ConsensusModuleAgent::doWork()
+{
+    if (m_isTerminated)
+    {
+        return 0;
+    }
+    const std::int64_t nowNs = m_context.nanoClock->nanoTime();
+    m_nowNs = nowNs;
+    int work = 0;
+    if (m_aeron->context().useConductorAgentInvoker)
+    {
+        work += m_aeron->conductorAgentInvoker().invoke();
+    }
+    if (nowNs >= m_slowTickDeadlineNs)
+    {
+        const int slowWork = slowTick(nowNs);
+        work += slowWork;
+        m_slowTickDeadlineNs = slowWork > 0 ? nowNs : nowNs + SLOW_TICK_INTERVAL_NS;
+    }
+    if (m_consensusSubscription)
+    {
+        work += m_consensusSubscription->poll(
+            [this](const util::AtomicBuffer& buffer, std::int32_t offset, std::int32_t length, const transport::Header&)
+            { ConsensusAdapter::onMessage(*this, buffer.buffer() + offset, length); },
+            CONSENSUS_FRAGMENT_LIMIT);
+    }
+    if (m_election)
+    {
+        try
+        {
+            work += m_election->doWork(nowNs);
+        }
+        catch (const std::exception& e)
+        {
+            m_errorCounter->setOrdered(m_errorCounter->get() + 1);
+            if (m_context.errorHandler)
+            {
+                m_context.errorHandler(e);
+            }
+            std::cerr << "consensus-module: election failed: " << e.what() << std::endl;
+            throw;
+        }
+        if (m_election && m_election->isClosed())
+        {
+            m_election.reset();
+            state(ConsensusModuleState::ACTIVE);
+        }
+    }
+    else
+    {
+        work += consensusWork(nowNs);
+    }
+    work += pollServiceControl();
+    return work;
+}
+
+int ConsensusModuleAgent::slowTick(std::int64_t nowNs)
+{
+    int work = 0;
+    if (nowNs >= m_markFileUpdateDeadlineNs)
+    {
+        m_markFileUpdateDeadlineNs = nowNs + MARK_FILE_UPDATE_INTERVAL_NS;
+        m_markFile->updateActivityTimestamp(m_context.epochClock->time());
+    }
+    const std::string archiveError = m_archive->pollForErrorResponse();
+    if (!archiveError.empty())
+    {
+        m_errorCounter->setOrdered(m_errorCounter->get() + 1);
+        std::cerr << "consensus-module: archive error: " << archiveError << std::endl;
+    }
+    work += processRejectedSessions(nowNs);
+    if (m_role == Role::LEADER && m_election == nullptr)
+    {
+        work += processPendingSessions(nowNs);
+        work += checkSessions(nowNs);
+        work += sendPendingSessionEvents();
+    }
+    return work;
+}
+
+int ConsensusModuleAgent::consensusWork(std::int64_t nowNs)
+{
+    return m_role == Role::LEADER ? leaderWork(nowNs) : followerWork(nowNs);
+}
+
+int ConsensusModuleAgent::leaderWork(std::int64_t nowNs)
+{
+    int work = 0;
+    if (m_state == ConsensusModuleState::ACTIVE)
+    {
+        const std::int64_t now = clusterTime(nowNs);
+        work += m_timerService.poll(now,
+                                    [&](std::int64_t correlationId)
+                                    {
+                                        const std::int64_t position =
+                                            m_logPublisher.appendTimer(m_leadershipTermId, correlationId, now);
+                                        if (position > 0)
+                                        {
+                                            m_uncommittedTimers.emplace_back(position, correlationId);
+                                            return true;
+                                        }
+                                        return false;
+                                    });
+        for (auto& tracker : m_pendingServiceMessages)
+        {
+            work += tracker.appendMessages(m_logPublisher, m_leadershipTermId, now);
+        }
+        work += pollIngress();
+    }
+    work += updateLeaderCommitPosition(nowNs);
+    return work;
+}
+
+int ConsensusModuleAgent::pollIngress()
+{
+    // Poll only while the log can take the largest message without back pressure, so an ingress message is
+    // never consumed and then lost for want of log space (the assembler cannot push a fragment back).
+    const auto& publication = m_logPublisher.publication();
+    if (!publication)
+    {
+        return 0;
+    }
+    const std::int64_t needed = publication->maxMessageLength() + 64;
+    int work = 0;
+    for (int i = 0; i < m_config.ingressFragmentLimit; ++i)
+    {
+        if (m_logPublisher.availableWindow() < needed)
+        {
+            break;
+        }
+        const int fragments = m_ingressSubscription->poll(
+            [this](const util::AtomicBuffer& buffer, std::int32_t offset, std::int32_t length,
+                   const transport::Header& header) { m_ingressAssembler->onFragment(buffer, offset, length, header); },
+            1);
+        if (fragments == 0)
+        {
+            break;
+        }
+        work += fragments;
+    }
+    return work;
+}
+
+std::int64_t ConsensusModuleAgent::appendPosition() const noexcept
+{
+    if (m_appendPositionCounterId < 0)
+    {
+        return m_termBaseLogPosition;
+    }
+    return m_aeron->countersReader().getCounterValue(m_appendPositionCounterId);
+}
+
+int ConsensusModuleAgent::updateLeaderCommitPosition(std::int64_t nowNs)
+{
+    const std::int64_t position = appendPosition();
+    m_thisMember->logPosition = position;
+    m_thisMember->leadershipTermId = m_leadershipTermId;
+    m_thisMember->timeOfLastAppendPositionNs = nowNs;
+    const std::int64_t quorumPosition = cluster::quorumPosition(m_members, nowNs, m_config.leaderHeartbeatTimeoutNs);
+    const std::int64_t commitPosition = std::min(quorumPosition, position);
+    int work = 0;
+    if (commitPosition > m_commitPositionCounter->get())
+    {
+        m_commitPositionCounter->setOrdered(commitPosition);
+        sweepUncommittedEntries(commitPosition);
+        publishCommitPosition(nowNs);
+        work = 1;
+    }
+    else if (nowNs >= m_timeOfLastCommitPositionSendNs + m_config.leaderHeartbeatIntervalNs)
+    {
+        publishCommitPosition(nowNs);
+        work = 1;
+    }
+    return work;
+}
+
+void ConsensusModuleAgent::publishCommitPosition(std::int64_t nowNs)
+{
+    const std::int64_t commitPosition = m_commitPositionCounter->get();
+    for (auto& [memberId, publication] : m_consensusPublications)
+    {
+        m_consensusPublisher.commitPosition(*publication, m_leadershipTermId, commitPosition, m_thisMember->id);
+    }
+    m_timeOfLastCommitPositionSendNs = nowNs;
+}
+
+void ConsensusModuleAgent::sweepUncommittedEntries(std::int64_t commitPosition)
+{
+    std::size_t committed = 0;
+    while (committed < m_uncommittedTimers.size() && m_uncommittedTimers[committed].first <= commitPosition)
+    {
+        ++committed;
+    }
+    if (committed > 0)
+    {
+        m_uncommittedTimers.erase(m_uncommittedTimers.begin(), m_uncommittedTimers.begin() + static_cast<std::ptrdiff_t>(committed));
+    }
+    for (auto& tracker : m_pendingServiceMessages)
+    {
+        tracker.sweepLeaderMessages(commitPosition);
+    }
+}
+
+int ConsensusModuleAgent::followerWork(std::int64_t nowNs)
+{
+    int work = 0;
+    const std::int64_t position = appendPosition();
+    const std::int64_t limit = std::min(m_notifiedCommitPosition, position);
+    work += pollLog(limit);
+    work += updateFollowerAppendPosition(nowNs);
+    // Followers answer connects with a redirect to the leader.
+    work += m_ingressSubscription->poll(
+        [this](const util::AtomicBuffer& buffer, std::int32_t offset, std::int32_t length,
+               const transport::Header& header) { m_ingressAssembler->onFragment(buffer, offset, length, header); },
+        m_config.ingressFragmentLimit);
+    return work;
+}
+
+int ConsensusModuleAgent::pollLog(std::int64_t limitPosition)
+{
+    if (!m_logImage)
+    {
+        return 0;
+    }
+    const int fragments = m_logImage->boundedPoll(
+        [this](const util::AtomicBuffer& buffer, std::int32_t offset, std::int32_t length,
+               const transport::Header& header) { m_logAssembler->onFragment(buffer, offset, length, header); },
+        limitPosition, m_config.logFragmentLimit);
+    const std::int64_t position = m_logImage->position();
+    if (position > m_logAdapterPosition)
+    {
+        m_logAdapterPosition = position;
+        m_commitPositionCounter->setOrdered(position);
+    }
+    return fragments;
+}
+
+int ConsensusModuleAgent::updateFollowerAppendPosition(std::int64_t nowNs)
+{
+    const std::int64_t position = appendPosition();
+    if (m_leaderMember == nullptr)
+    {
+        return 0;
+    }
+    if (position != m_lastAppendPosition ||
+        nowNs >= m_timeOfLastAppendPositionSendNs + m_config.leaderHeartbeatIntervalNs)
+    {
+        auto it = m_consensusPublications.find(m_leaderMember->id);
+        if (it != m_consensusPublications.end() &&
+            m_consensusPublisher.appendPosition(*it->second, m_leadershipTermId, position, m_thisMember->id))
+        {
+            m_lastAppendPosition = position;
+            m_timeOfLastAppendPositionSendNs = nowNs;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int ConsensusModuleAgent::pollServiceControl()
+{
+    return m_serviceControlSubscription->poll(
+        [this](const util::AtomicBuffer& buffer, std::int32_t offset, std::int32_t length,
+               const transport::Header& header) { m_serviceAssembler->onFragment(buffer, offset, length, header); },
+        SERVICE_FRAGMENT_LIMIT);
+}
+
+std::int64_t ConsensusModuleAgent::clusterTime(std::int64_t nowNs) const noexcept
+{
+    static_cast<void>(nowNs);
+    return fromNanos(m_timeUnit, m_context.epochClock->time() * 1'000'000);
+}
+
+void ConsensusModuleAgent::role(Role newRole)
+{
+    if (newRole != m_role)
+    {
+        std::cout << "consensus-module: member " << m_thisMember->id << " role " << toString(m_role) << " -> "
+                  << toString(newRole) << std::endl;
+    }
+    m_role = newRole;
+    m_roleCounter->setOrdered(static_cast<std::int64_t>(newRole));
+}
+
+void ConsensusModuleAgent::state(ConsensusModuleState newState)
+{
+    m_state = newState;
+    m_moduleStateCounter->setOrdered(static_cast<std::int64_t>(newState));
+}
+
+std::string ConsensusModuleAgent::logChannelForTerm(std::int32_t initialTermId, std::int64_t termBase,
+                                                    std::int32_t termLength) const
+{
+    std::string channel = "aeron:ipc";
+    if (isMultiMember())
+    {
+        channel = withoutParam(m_config.logChannel, "endpoint");
+        channel = withParam(channel, "control-mode", "manual");
+        channel = withParam(channel, "tags", logTag());
+    }
+    const std::int32_t positionBits = __builtin_ctz(static_cast<unsigned>(termLength));
+    const std::int32_t termId = initialTermId + static_cast<std::int32_t>(termBase >> positionBits);
+    const std::int32_t termOffset = static_cast<std::int32_t>(termBase & (termLength - 1));
+    channel = withParam(channel, "term-length", std::to_string(termLength));
+    channel = withParam(channel, "init-term-id", std::to_string(initialTermId));
+    channel = withParam(channel, "term-id", std::to_string(termId));
+    channel = withParam(channel, "term-offset", std::to_string(termOffset));
+    return withParam(channel, "alias", "log");
+}
+
+std::string ConsensusModuleAgent::logTag() const
+{
+    // Distinct per cluster on a shared driver; spies and the leader's archive find the log by it.
+    return std::to_string(1'000'000 + m_config.clusterId * 1000 + m_config.logStreamId);
+}
+
+std::string ConsensusModuleAgent::followerLogChannel(std::int32_t logSessionId) const
+{
+    return "aeron:udp?endpoint=" + m_thisMember->logEndpoint + "|session-id=" + std::to_string(logSessionId) +
+        "|alias=log";
+}
+
+std::string ConsensusModuleAgent::serviceLogChannel(std::int32_t logSessionId) const
+{
+    if (!isMultiMember())
+    {
+        return "aeron:ipc?session-id=" + std::to_string(logSessionId);
+    }
+    if (m_role == Role::LEADER)
+    {
+        return "aeron-spy:aeron:udp?tags=" + logTag() + "|session-id=" + std::to_string(logSessionId);
+    }
+    return followerLogChannel(logSessionId);
+}
+
+void ConsensusModuleAgent::closeLog()
+{
+    m_logPublisher.disconnect();
+    if (m_logSubscription)
+    {
+        m_logSubscription->close();
+        m_logSubscription.reset();
+    }
+    m_logImage.reset();
+    m_appendPositionCounterId = -1;
+}
+
+void ConsensusModuleAgent::onServiceAck(std::int64_t logPosition, std::int64_t timestamp, std::int64_t ackId,
+                                        std::int64_t relevantId, std::int32_t serviceId)
+{
+    static_cast<void>(timestamp);
+    if (serviceId < 0 || serviceId >= m_config.serviceCount)
+    {
+        onInvalidIngress("service ack from an unknown service id");
+        return;
+    }
+    auto& ack = m_serviceAcks[static_cast<std::size_t>(serviceId)];
+    if (ackId != ack.nextAckId)
+    {
+        m_errorCounter->setOrdered(m_errorCounter->get() + 1);
+        std::cerr << "consensus-module: service " << serviceId << " acked id " << ackId << ", expected "
+                  << ack.nextAckId << std::endl;
+        return;
+    }
+    ++ack.nextAckId;
+    ack.lastAckPosition = logPosition;
+    ack.lastRelevantId = relevantId;
+}
+
+bool ConsensusModuleAgent::allServicesAcked(std::int64_t ackId) const noexcept
+{
+    for (const auto& ack : m_serviceAcks)
+    {
+        if (ack.nextAckId <= ackId)
+        {
+            return false;
+        }
+    }
+    return true;
+}
+
+void ConsensusModuleAgent::onScheduleTimer(std::int64_t correlationId, std::int64_t deadline)
+{
+    auto it = m_expiredTimerCountByCorrelationId.find(correlationId);
+    if (it != m_expiredTimerCountByCorrelationId.end())
+    {
+        // The log already fired this timer (read before this member's service asked for it): drop the request.
+        if (--it->second == 0)
+        {
+            m_expiredTimerCountByCorrelationId.erase(it);
+        }
+        return;
+    }
+    m_timerService.scheduleTimer(correlationId, deadline);
+}
+
+void ConsensusModuleAgent::onCancelTimer(std::int64_t correlationId)
+{
+    m_timerService.cancelTimer(correlationId);
+}
+
+void ConsensusModuleAgent::onServiceMessage(std::int64_t serviceId, const std::uint8_t* payload, std::int32_t length)
+{
+    if (serviceId < 0 || serviceId >= m_config.serviceCount)
+    {
+        onInvalidIngress("inter-service message from an unknown service id");
+        return;
+    }
+    m_pendingServiceMessages[static_cast<std::size_t>(serviceId)].enqueue(payload, length);
+}
+
+void ConsensusModuleAgent::onLogSessionMessage(std::int64_t clusterSessionId, std::int64_t timestamp)
+{
+    static_cast<void>(timestamp);
+    if (clusterSessionId < 0)
+    {
+        const std::int64_t serviceId = PendingServiceMessageTracker::serviceIdOf(clusterSessionId);
+        if (serviceId < m_config.serviceCount)
+        {
+            m_pendingServiceMessages[static_cast<std::size_t>(serviceId)].sweepFollowerMessages(clusterSessionId);
+        }
+        return;
+    }
+    if (ClusterSession* session = findOpenSession(clusterSessionId))
+    {
+        session->timeOfLastActivityNs = m_nowNs;
+    }
+}
+
+void ConsensusModuleAgent::onLogTimerEvent(std::int64_t correlationId)
+{
+    if (!m_timerService.cancelTimer(correlationId))
+    {
+        ++m_expiredTimerCountByCorrelationId[correlationId];
+    }
+}
+
+void ConsensusModuleAgent::onLogSessionOpen(std::int64_t logPosition, std::int64_t correlationId,
+                                            std::int64_t clusterSessionId, std::int64_t timestamp,
+                                            std::int32_t responseStreamId, std::string_view responseChannel)
+{
+    static_cast<void>(timestamp);
+    auto session = std::make_unique<ClusterSession>();
+    session->id = clusterSessionId;
+    session->correlationId = correlationId;
+    session->openedLogPosition = logPosition;
+    session->responseStreamId = responseStreamId;
+    session->responseChannel = std::string(responseChannel);
+    session->timeOfLastActivityNs = m_nowNs;
+    session->state = ClusterSession::State::OPEN;
+    m_sessions[clusterSessionId] = std::move(session);
+    m_nextSessionId = std::max(m_nextSessionId, clusterSessionId + 1);
+}
+
+void ConsensusModuleAgent::onLogSessionClose(std::int64_t clusterSessionId, CloseReason closeReason)
+{
+    static_cast<void>(closeReason);
+    auto it = m_sessions.find(clusterSessionId);
+    if (it != m_sessions.end())
+    {
+        it->second->closeResponsePublication();
+        m_sessions.erase(it);
+    }
+}
+
+void ConsensusModuleAgent::onLogNewLeadershipTermEvent(std::int64_t leadershipTermId, std::int64_t logPosition,
+                                                       std::int32_t leaderMemberId)
+{
+    static_cast<void>(leadershipTermId);
+    static_cast<void>(logPosition);
+    static_cast<void>(leaderMemberId);
+}
+
+void ConsensusModuleAgent::onInvalidLogEntry(const char* reason)
+{
+    m_errorCounter->setOrdered(m_errorCounter->get() + 1);
+    std::cerr << "consensus-module: " << reason << " at log position " << m_logEntryPosition << std::endl;
+}
+
+void ConsensusModuleAgent::onInvalidIngress(const char* reason)
+{
+    static_cast<void>(reason);
+    m_invalidRequestCounter->setOrdered(m_invalidRequestCounter->get() + 1);
+}
+
+void ConsensusModuleAgent::onCanvassPosition(std::int64_t logLeadershipTermId, std::int64_t logPosition,
+                                             std::int64_t leadershipTermId, std::int32_t followerMemberId)
+{
+    if (m_election)
+    {
+        m_election->onCanvassPosition(logLeadershipTermId, logPosition, leadershipTermId, followerMemberId);
+    }
+    else if (m_role == Role::LEADER)
+    {
+        // A member (re)joining mid-term cannot pick up the live log where it is: start a new term whose log it
+        // joins from its first byte, after fetching what it lacks from this leader's archive.
+        std::cout << "consensus-module: member " << followerMemberId << " canvassed at term " << logLeadershipTermId
+                  << " position " << logPosition << "; starting a new term so it can join" << std::endl;
+        m_election = std::make_unique<Election>(*this, false, m_nowNs);
+        m_election->onCanvassPosition(logLeadershipTermId, logPosition, leadershipTermId, followerMemberId);
+    }
+}
+
+void ConsensusModuleAgent::onNewLeadershipTerm(const ConsensusPublisher::NewLeadershipTerm& term)
+{
+    m_timeOfLastLeaderMessageNs = m_nowNs;
+    if (m_election)
+    {
+        m_election->onNewLeadershipTerm(term);
+    }
+    else if (m_role == Role::FOLLOWER && term.leadershipTermId > m_leadershipTermId)
+    {
+        m_election = std::make_unique<Election>(*this, false, m_nowNs);
+        m_election->onNewLeadershipTerm(term);
+    }
+}
+
+void ConsensusModuleAgent::onAppendPosition(std::int64_t leadershipTermId, std::int64_t logPosition,
+                                            std::int32_t followerMemberId)
+{
+    for (auto& member : m_members)
+    {
+        if (member.id == followerMemberId)
+        {
+            if (leadershipTermId == m_leadershipTermId)
+            {
+                member.leadershipTermId = leadershipTermId;
+                member.logPosition = std::max(member.logPosition, logPosition);
+                member.timeOfLastAppendPositionNs = m_nowNs;
+            }
+            return;
+        }
+    }
+}
+
+void ConsensusModuleAgent::onCommitPosition(std::int64_t leadershipTermId, std::int64_t logPosition,
+                                            std::int32_t leaderMemberId)
+{
+    static_cast<void>(leaderMemberId);
+    m_timeOfLastLeaderMessageNs = m_nowNs;
+    if (leadershipTermId == m_leadershipTermId && logPosition > m_notifiedCommitPosition)
+    {
+        m_notifiedCommitPosition = logPosition;
+    }
+}
+
+void ConsensusModuleAgent::onClose()
+{
+    m_election.reset();
+    for (auto& [id, session] : m_sessions)
+    {
+        session->closeResponsePublication();
+    }
+    for (auto& session : m_pendingSessions)
+    {
+        session->closeResponsePublication();
+    }
+    closeLog();
+    if (m_recordingLog)
+    {
+        const RecordingLog::Entry* lastTerm = m_recordingLog->findLastTerm();
+        if (lastTerm != nullptr && m_commitPositionCounter)
+        {
+            try
+            {
+                m_recordingLog->commitLogPosition(lastTerm->leadershipTermId, m_commitPositionCounter->get());
+            }
+            catch (const std::exception& e)
+            {
+                std::cerr << "consensus-module: could not commit the last term's position: " << e.what() << std::endl;
+            }
+        }
+    }
+    if (m_serviceProxy)
+    {
+        m_serviceProxy->close();
+    }
+    if (m_archive)
+    {
+        m_archive->close();
+    }
+    for (auto* counter : {&m_moduleStateCounter, &m_roleCounter, &m_commitPositionCounter, &m_electionStateCounter,
+                          &m_electionCountCounter, &m_leadershipTermIdCounter, &m_timedOutClientCounter,
+                          &m_invalidRequestCounter, &m_errorCounter, &m_recoveryStateCounter})
+    {
+        if (*counter)
+        {
+            (*counter)->close();
+        }
+    }
+    m_isTerminated = true;
+}
+} // namespace cox::cluster

@@ -1,0 +1,262 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "consensus/ClusterSession.hpp"
+#include "consensus/ConsensusPublisher.hpp"
+#include "consensus/EgressPublisher.hpp"
+#include "consensus/LogPublisher.hpp"
+#include "consensus/PendingServiceMessageTracker.hpp"
+#include "consensus/ServiceProxy.hpp"
+#include "cox/cluster/ClusterCounters.hpp"
+#include "cox/cluster/ClusterMember.hpp"
+#include "cox/cluster/ConsensusModule.hpp"
+#include "cox/cluster/RecoveryPlan.hpp"
+#include "cox/cluster/RecordingLog.hpp"
+#include "cox/cluster/TimerService.hpp"
+#include "cox/transport/FragmentAssembler.hpp"
+#include "cox/transport/Header.hpp"
+
+namespace cox::transport
+{
+class Counter;
+class ExclusivePublication;
+class Image;
+class Subscription;
+} // namespace cox::transport
+
+namespace cox::archive
+{
+class AeronArchive;
+}
+
+namespace cox::cluster
+{
+class ClusterMarkFile;
+class Election;
+class NodeStateFile;
+class LogReplay;
+
+/// The consensus module's agent (Aeron's ConsensusModuleAgent): the shell that owns every publication,
+/// subscription, file and counter of the module, polls its inputs and turns decisions into log appends,
+/// consensus messages, egress and service instructions. Single-threaded; allocation-free on the message paths
+/// once sessions are open.
+///
+/// Roles: a single member is its own leader with the log over IPC; with several members the leader is the
+/// appointed one (cluster.appointed-leader-id) and the log goes out by UDP multi-destination cast to the
+/// followers' log endpoints. The Election class brings a member from start-up (or a new term) to ACTIVE.
+class ConsensusModuleAgent final : public util::Agent
+{
+public:
+    explicit ConsensusModuleAgent(ConsensusModuleContext& context);
+    ~ConsensusModuleAgent() override;
+
+    void onStart() override;
+    int doWork() override;
+    void onClose() override;
+    [[nodiscard]] std::string_view roleName() const noexcept override { return "consensus-module"; }
+
+    [[nodiscard]] bool isTerminated() const noexcept { return m_isTerminated; }
+
+    // Ingress (IngressAdapter).
+    void onIngressMessage(std::int64_t leadershipTermId, std::int64_t clusterSessionId, const std::uint8_t* payload,
+                          std::int32_t payloadLength);
+    void onSessionConnect(std::int64_t correlationId, std::int32_t responseStreamId, std::int32_t version,
+                          std::string_view responseChannel, std::span<const std::uint8_t> credentials);
+    void onSessionCloseRequest(std::int64_t leadershipTermId, std::int64_t clusterSessionId);
+    void onSessionKeepAlive(std::int64_t leadershipTermId, std::int64_t clusterSessionId);
+    void onChallengeResponse(std::int64_t correlationId, std::int64_t clusterSessionId,
+                             std::span<const std::uint8_t> credentials);
+    void onAdminRequest(std::int64_t leadershipTermId, std::int64_t clusterSessionId, std::int64_t correlationId,
+                        std::int32_t requestType);
+    void onInvalidIngress(const char* reason);
+
+    // Consensus stream (ConsensusAdapter).
+    void onCanvassPosition(std::int64_t logLeadershipTermId, std::int64_t logPosition, std::int64_t leadershipTermId,
+                           std::int32_t followerMemberId);
+    void onNewLeadershipTerm(const ConsensusPublisher::NewLeadershipTerm& term);
+    void onAppendPosition(std::int64_t leadershipTermId, std::int64_t logPosition, std::int32_t followerMemberId);
+    void onCommitPosition(std::int64_t leadershipTermId, std::int64_t logPosition, std::int32_t leaderMemberId);
+
+    // Services (ConsensusModuleAdapter).
+    void onScheduleTimer(std::int64_t correlationId, std::int64_t deadline);
+    void onCancelTimer(std::int64_t correlationId);
+    void onServiceCloseSession(std::int64_t clusterSessionId);
+    void onServiceMessage(std::int64_t serviceId, const std::uint8_t* payload, std::int32_t length);
+    void onServiceAck(std::int64_t logPosition, std::int64_t timestamp, std::int64_t ackId, std::int64_t relevantId,
+                      std::int32_t serviceId);
+
+    // The log as read by a follower or a replay (LogAdapter): keeps sessions, timers and service queues in step.
+    void onLogSessionMessage(std::int64_t clusterSessionId, std::int64_t timestamp);
+    void onLogTimerEvent(std::int64_t correlationId);
+    void onLogSessionOpen(std::int64_t logPosition, std::int64_t correlationId, std::int64_t clusterSessionId,
+                          std::int64_t timestamp, std::int32_t responseStreamId, std::string_view responseChannel);
+    void onLogSessionClose(std::int64_t clusterSessionId, CloseReason closeReason);
+    void onLogNewLeadershipTermEvent(std::int64_t leadershipTermId, std::int64_t logPosition,
+                                     std::int32_t leaderMemberId);
+    void onInvalidLogEntry(const char* reason);
+
+private:
+    friend class Election;
+    friend class LogReplay;
+
+    // Set-up.
+    void createCounters();
+    void connectArchive();
+    void createChannels();
+    void allocateRecoveryState();
+    [[nodiscard]] std::string ingressChannelFor(const ClusterMember& member) const;
+
+    // Duty cycle.
+    int slowTick(std::int64_t nowNs);
+    int consensusWork(std::int64_t nowNs);
+    int leaderWork(std::int64_t nowNs);
+    int followerWork(std::int64_t nowNs);
+    int pollIngress();
+    int pollLog(std::int64_t limitPosition);
+    int updateLeaderCommitPosition(std::int64_t nowNs);
+    int updateFollowerAppendPosition(std::int64_t nowNs);
+    int pollServiceControl();
+    /// Every service has sent the ack with this id (acks count up from 0 in the order the protocol defines).
+    [[nodiscard]] bool allServicesAcked(std::int64_t ackId) const noexcept;
+
+    // Sessions.
+    int processPendingSessions(std::int64_t nowNs);
+    int processRejectedSessions(std::int64_t nowNs);
+    int checkSessions(std::int64_t nowNs);
+    int sendPendingSessionEvents();
+    bool appendSessionClose(ClusterSession& session, CloseReason reason, std::int64_t nowNs);
+    void rejectSession(std::unique_ptr<ClusterSession> session, ClusterSession::Response response,
+                       std::string detail);
+    [[nodiscard]] ClusterSession* findOpenSession(std::int64_t clusterSessionId) noexcept;
+    [[nodiscard]] ClusterSession* findPendingSession(std::int64_t clusterSessionId) noexcept;
+    void notifyNewLeader();
+
+    // Log.
+    [[nodiscard]] std::int64_t clusterTime(std::int64_t nowNs) const noexcept;
+    [[nodiscard]] std::int64_t appendPosition() const noexcept;
+    void sweepUncommittedEntries(std::int64_t commitPosition);
+    void publishCommitPosition(std::int64_t nowNs);
+    [[nodiscard]] std::string logChannelForTerm(std::int32_t initialTermId, std::int64_t termBase,
+                                                std::int32_t termLength) const;
+    [[nodiscard]] std::string logTag() const;
+    [[nodiscard]] std::string followerLogChannel(std::int32_t logSessionId) const;
+    [[nodiscard]] std::string serviceLogChannel(std::int32_t logSessionId) const;
+    [[nodiscard]] bool isMultiMember() const noexcept { return m_members.size() > 1; }
+    void role(Role newRole);
+    void state(ConsensusModuleState newState);
+    void closeLog();
+
+    ConsensusModuleContext& m_context;
+    const ConsensusModuleConfig& m_config;
+    std::shared_ptr<transport::Aeron> m_aeron;
+    std::unique_ptr<archive::AeronArchive> m_archive;
+
+    std::vector<ClusterMember> m_members;
+    ClusterMember* m_thisMember = nullptr;
+    ClusterMember* m_leaderMember = nullptr;
+    std::string m_ingressEndpoints;
+    ClusterTimeUnit m_timeUnit;
+
+    std::unique_ptr<ClusterMarkFile> m_markFile;
+    std::unique_ptr<RecordingLog> m_recordingLog;
+    std::unique_ptr<NodeStateFile> m_nodeState;
+    std::unique_ptr<Authenticator> m_authenticator;
+    std::optional<RecoveryPlan> m_recoveryPlan;
+
+    // Counters (in the driver's counters file, found by services and tools).
+    std::shared_ptr<transport::Counter> m_moduleStateCounter;
+    std::shared_ptr<transport::Counter> m_roleCounter;
+    std::shared_ptr<transport::Counter> m_commitPositionCounter;
+    std::shared_ptr<transport::Counter> m_electionStateCounter;
+    std::shared_ptr<transport::Counter> m_electionCountCounter;
+    std::shared_ptr<transport::Counter> m_leadershipTermIdCounter;
+    std::shared_ptr<transport::Counter> m_timedOutClientCounter;
+    std::shared_ptr<transport::Counter> m_invalidRequestCounter;
+    std::shared_ptr<transport::Counter> m_errorCounter;
+    std::shared_ptr<transport::Counter> m_recoveryStateCounter;
+
+    // Channels.
+    std::shared_ptr<transport::Subscription> m_ingressSubscription;
+    std::shared_ptr<transport::Subscription> m_consensusSubscription;
+    std::map<std::int32_t, std::shared_ptr<transport::ExclusivePublication>> m_consensusPublications;
+    std::shared_ptr<transport::Subscription> m_serviceControlSubscription;
+    std::unique_ptr<ServiceProxy> m_serviceProxy;
+    std::unique_ptr<transport::FragmentAssembler<std::function<void(const util::AtomicBuffer&, std::int32_t,
+                                                                      std::int32_t, const transport::Header&)>>>
+        m_ingressAssembler;
+    std::unique_ptr<transport::FragmentAssembler<std::function<void(const util::AtomicBuffer&, std::int32_t,
+                                                                      std::int32_t, const transport::Header&)>>>
+        m_serviceAssembler;
+    std::unique_ptr<transport::FragmentAssembler<std::function<void(const util::AtomicBuffer&, std::int32_t,
+                                                                      std::int32_t, const transport::Header&)>>>
+        m_logAssembler;
+
+    LogPublisher m_logPublisher;
+    EgressPublisher m_egressPublisher;
+    ConsensusPublisher m_consensusPublisher;
+
+    // The log of the current term. Leader: the publication (in m_logPublisher). Follower: the subscription.
+    std::shared_ptr<transport::Subscription> m_logSubscription;
+    std::shared_ptr<transport::Image> m_logImage;
+    std::int64_t m_logRecordingId = RecordingLog::NULL_VALUE;
+    std::int64_t m_logRecordingSubscriptionId = RecordingLog::NULL_VALUE;
+    std::int32_t m_appendPositionCounterId = -1;
+    std::int32_t m_logSessionId = 0;
+    std::int32_t m_logInitialTermId = 0;
+    std::int32_t m_logTermLength = 0;
+    std::int64_t m_leadershipTermId = RecordingLog::NULL_VALUE;
+    std::int64_t m_termBaseLogPosition = 0;
+    std::int64_t m_notifiedCommitPosition = 0;
+    std::int64_t m_lastAppendPosition = -1;
+    std::int64_t m_lastCommitPosition = -1;
+    std::int64_t m_timeOfLastAppendPositionSendNs = 0;
+    std::int64_t m_timeOfLastCommitPositionSendNs = 0;
+    std::int64_t m_timeOfLastLeaderMessageNs = 0;
+    /// Position the log adapter (follower or replay) has applied up to.
+    std::int64_t m_logAdapterPosition = 0;
+    /// The log position of the entry being applied by the log adapter.
+    std::int64_t m_logEntryPosition = 0;
+
+    // Sessions.
+    std::int64_t m_nextSessionId = 1;
+    std::vector<std::unique_ptr<ClusterSession>> m_pendingSessions;
+    std::vector<std::unique_ptr<ClusterSession>> m_rejectedSessions;
+    std::map<std::int64_t, std::unique_ptr<ClusterSession>> m_sessions;
+    std::int64_t m_sessionTimeoutNs;
+
+    // Timers and service messages.
+    TimerService m_timerService;
+    /// (append position, correlation id) of timers the leader fired but a quorum has not yet recorded.
+    std::vector<std::pair<std::int64_t, std::int64_t>> m_uncommittedTimers;
+    /// TimerEvents read from the log for timers this member's services had not (yet) scheduled.
+    std::unordered_map<std::int64_t, std::int32_t> m_expiredTimerCountByCorrelationId;
+    std::vector<PendingServiceMessageTracker> m_pendingServiceMessages;
+
+    // Services.
+    struct ServiceAckState
+    {
+        std::int64_t nextAckId = 0;
+        std::int64_t lastAckPosition = -1;
+        std::int64_t lastRelevantId = -1;
+    };
+    std::vector<ServiceAckState> m_serviceAcks;
+
+    std::unique_ptr<Election> m_election;
+    /// The recording a replication from the leader created (from the archive's REPLICATE signal).
+    std::int64_t m_replicatedRecordingId = RecordingLog::NULL_VALUE;
+    Role m_role = Role::FOLLOWER;
+    ConsensusModuleState m_state = ConsensusModuleState::INIT;
+    std::int64_t m_slowTickDeadlineNs = 0;
+    std::int64_t m_markFileUpdateDeadlineNs = 0;
+    std::int64_t m_nowNs = 0;
+    bool m_isTerminated = false;
+};
+} // namespace cox::cluster

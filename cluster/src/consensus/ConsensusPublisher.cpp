@@ -1,0 +1,87 @@
+#include "consensus/ConsensusPublisher.hpp"
+
+#include "cox/cluster/client/ClusterClient.hpp"
+#include "cox/codecs/cluster/AppendPosition.hpp"
+#include "cox/codecs/cluster/CanvassPosition.hpp"
+#include "cox/codecs/cluster/CommitPosition.hpp"
+#include "cox/codecs/cluster/MessageHeader.hpp"
+#include "cox/codecs/cluster/NewLeadershipTerm.hpp"
+#include "cox/transport/ExclusivePublication.hpp"
+
+namespace cox::cluster
+{
+namespace cc = codecs::cluster;
+
+namespace
+{
+/// Member-to-member protocol 1.0.0 (Aeron's ConsensusModule.Configuration.PROTOCOL_*).
+constexpr std::int32_t CONSENSUS_PROTOCOL_VERSION = 1 << 16;
+} // namespace
+
+bool ConsensusPublisher::offer(transport::ExclusivePublication& publication, std::size_t length) noexcept
+{
+    return publication.offer(m_scratch.data(), static_cast<std::int32_t>(length)) > 0;
+}
+
+bool ConsensusPublisher::canvassPosition(transport::ExclusivePublication& publication,
+                                         std::int64_t logLeadershipTermId, std::int64_t logPosition,
+                                         std::int64_t leadershipTermId, std::int32_t followerMemberId) noexcept
+{
+    cc::MessageHeaderEncoder header;
+    cc::CanvassPositionEncoder encoder;
+    encoder.wrapAndApplyHeader(m_scratch.data(), 0, m_scratch.size(), header)
+        .logLeadershipTermId(logLeadershipTermId)
+        .logPosition(logPosition)
+        .leadershipTermId(leadershipTermId)
+        .followerMemberId(followerMemberId)
+        .protocolVersion(CONSENSUS_PROTOCOL_VERSION);
+    return offer(publication, cc::MessageHeaderEncoder::ENCODED_LENGTH + encoder.encodedLength());
+}
+
+bool ConsensusPublisher::newLeadershipTerm(transport::ExclusivePublication& publication,
+                                           const NewLeadershipTerm& term) noexcept
+{
+    cc::MessageHeaderEncoder header;
+    cc::NewLeadershipTermEncoder encoder;
+    encoder.wrapAndApplyHeader(m_scratch.data(), 0, m_scratch.size(), header)
+        .logLeadershipTermId(term.logLeadershipTermId)
+        .nextLeadershipTermId(term.nextLeadershipTermId)
+        .nextTermBaseLogPosition(term.nextTermBaseLogPosition)
+        .nextLogPosition(term.nextLogPosition)
+        .leadershipTermId(term.leadershipTermId)
+        .termBaseLogPosition(term.termBaseLogPosition)
+        .logPosition(term.logPosition)
+        .leaderRecordingId(term.leaderRecordingId)
+        .timestamp(term.timestamp)
+        .leaderMemberId(term.leaderMemberId)
+        .logSessionId(term.logSessionId)
+        .appVersion(term.appVersion)
+        .isStartup(term.isStartup ? cc::BooleanType::TRUE : cc::BooleanType::FALSE);
+    return offer(publication, cc::MessageHeaderEncoder::ENCODED_LENGTH + encoder.encodedLength());
+}
+
+bool ConsensusPublisher::appendPosition(transport::ExclusivePublication& publication, std::int64_t leadershipTermId,
+                                        std::int64_t logPosition, std::int32_t followerMemberId) noexcept
+{
+    cc::MessageHeaderEncoder header;
+    cc::AppendPositionEncoder encoder;
+    encoder.wrapAndApplyHeader(m_scratch.data(), 0, m_scratch.size(), header)
+        .leadershipTermId(leadershipTermId)
+        .logPosition(logPosition)
+        .followerMemberId(followerMemberId)
+        .flags(0);
+    return offer(publication, cc::MessageHeaderEncoder::ENCODED_LENGTH + encoder.encodedLength());
+}
+
+bool ConsensusPublisher::commitPosition(transport::ExclusivePublication& publication, std::int64_t leadershipTermId,
+                                        std::int64_t logPosition, std::int32_t leaderMemberId) noexcept
+{
+    cc::MessageHeaderEncoder header;
+    cc::CommitPositionEncoder encoder;
+    encoder.wrapAndApplyHeader(m_scratch.data(), 0, m_scratch.size(), header)
+        .leadershipTermId(leadershipTermId)
+        .logPosition(logPosition)
+        .leaderMemberId(leaderMemberId);
+    return offer(publication, cc::MessageHeaderEncoder::ENCODED_LENGTH + encoder.encodedLength());
+}
+} // namespace cox::cluster

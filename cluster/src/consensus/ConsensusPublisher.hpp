@@ -1,0 +1,49 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+namespace cox::transport
+{
+class ExclusivePublication;
+}
+
+namespace cox::cluster
+{
+/// Encodes member-to-member messages on the consensus stream (Aeron's ConsensusPublisher). Each returns true
+/// once offered; the callers resend on their own schedules (heartbeats, status intervals), so a failed offer
+/// is not retried here.
+class ConsensusPublisher
+{
+public:
+    bool canvassPosition(transport::ExclusivePublication& publication, std::int64_t logLeadershipTermId,
+                         std::int64_t logPosition, std::int64_t leadershipTermId, std::int32_t followerMemberId) noexcept;
+
+    struct NewLeadershipTerm
+    {
+        std::int64_t logLeadershipTermId;
+        std::int64_t nextLeadershipTermId;
+        std::int64_t nextTermBaseLogPosition;
+        std::int64_t nextLogPosition;
+        std::int64_t leadershipTermId;
+        std::int64_t termBaseLogPosition;
+        std::int64_t logPosition;
+        std::int64_t leaderRecordingId;
+        std::int64_t timestamp;
+        std::int32_t leaderMemberId;
+        std::int32_t logSessionId;
+        std::int32_t appVersion;
+        bool isStartup;
+    };
+    bool newLeadershipTerm(transport::ExclusivePublication& publication, const NewLeadershipTerm& term) noexcept;
+    bool appendPosition(transport::ExclusivePublication& publication, std::int64_t leadershipTermId,
+                        std::int64_t logPosition, std::int32_t followerMemberId) noexcept;
+    bool commitPosition(transport::ExclusivePublication& publication, std::int64_t leadershipTermId,
+                        std::int64_t logPosition, std::int32_t leaderMemberId) noexcept;
+
+private:
+    bool offer(transport::ExclusivePublication& publication, std::size_t length) noexcept;
+
+    std::array<std::uint8_t, 512> m_scratch{};
+};
+} // namespace cox::cluster

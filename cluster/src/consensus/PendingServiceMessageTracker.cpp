@@ -1,0 +1,104 @@
+#include "consensus/PendingServiceMessageTracker.hpp"
+
+#include <limits>
+
+#include "consensus/LogPublisher.hpp"
+
+namespace cox::cluster
+{
+namespace
+{
+constexpr std::int64_t NOT_APPENDED = std::numeric_limits<std::int64_t>::max();
+
+std::int64_t firstSessionId(std::int32_t serviceId) noexcept
+{
+    return static_cast<std::int64_t>((static_cast<std::uint64_t>(serviceId) << 56) |
+                                     static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::min()));
+}
+} // namespace
+
+PendingServiceMessageTracker::PendingServiceMessageTracker(std::int32_t serviceId)
+    : m_serviceId(serviceId), m_nextServiceSessionId(firstSessionId(serviceId)),
+      m_logServiceSessionId(firstSessionId(serviceId) - 1)
+{
+}
+
+std::int64_t PendingServiceMessageTracker::serviceIdOf(std::int64_t serviceSessionId) noexcept
+{
+    return static_cast<std::int64_t>((static_cast<std::uint64_t>(serviceSessionId) >> 56) & 0x7F);
+}
+
+void PendingServiceMessageTracker::enqueue(const std::uint8_t* payload, std::int32_t length)
+{
+    const std::int64_t id = m_nextServiceSessionId++;
+    if (id <= m_logServiceSessionId)
+    {
+        return;
+    }
+    m_messages.push_back(Message{id, NOT_APPENDED, std::vector<std::uint8_t>(payload, payload + length)});
+}
+
+int PendingServiceMessageTracker::appendMessages(LogPublisher& logPublisher, std::int64_t leadershipTermId,
+                                                 std::int64_t timestamp)
+{
+    int appended = 0;
+    for (auto& message : m_messages)
+    {
+        if (appended >= APPEND_LIMIT)
+        {
+            break;
+        }
+        if (message.appendPosition != NOT_APPENDED)
+        {
+            continue;
+        }
+        const std::int64_t position =
+            logPublisher.appendMessage(leadershipTermId, message.serviceSessionId, timestamp, message.payload.data(),
+                                       static_cast<std::int32_t>(message.payload.size()));
+        if (position < 0)
+        {
+            break;
+        }
+        message.appendPosition = position;
+        m_logServiceSessionId = message.serviceSessionId;
+        ++appended;
+    }
+    return appended;
+}
+
+void PendingServiceMessageTracker::sweepFollowerMessages(std::int64_t serviceSessionId)
+{
+    if (serviceSessionId > m_logServiceSessionId)
+    {
+        m_logServiceSessionId = serviceSessionId;
+    }
+    while (!m_messages.empty() && m_messages.front().serviceSessionId <= serviceSessionId)
+    {
+        m_messages.pop_front();
+    }
+}
+
+void PendingServiceMessageTracker::sweepLeaderMessages(std::int64_t commitPosition)
+{
+    while (!m_messages.empty() && m_messages.front().appendPosition != NOT_APPENDED &&
+           m_messages.front().appendPosition <= commitPosition)
+    {
+        m_messages.pop_front();
+    }
+}
+
+void PendingServiceMessageTracker::restoreUncommittedMessages()
+{
+    for (auto& message : m_messages)
+    {
+        if (message.appendPosition != NOT_APPENDED)
+        {
+            message.appendPosition = NOT_APPENDED;
+        }
+    }
+    if (!m_messages.empty())
+    {
+        m_logServiceSessionId = m_messages.front().serviceSessionId - 1;
+    }
+}
+} // namespace cox::cluster
