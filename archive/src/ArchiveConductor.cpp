@@ -7,6 +7,8 @@
 #include "cox/archive/ArchiveException.hpp"
 #include "cox/codecs/archive/ArchiveCodecs.hpp"
 #include "cox/transport/ChannelUri.hpp"
+#include "cox/util/CountersDescriptor.hpp"
+#include "cox/util/CountersReader.hpp"
 
 namespace cox::archive
 {
@@ -349,6 +351,22 @@ void ArchiveConductor::onRequest(std::int32_t templateId, const std::uint8_t* da
                     const auto replayStreamId = d.replayStreamId();
                     startReplay(*session, correlationId, recordingId, position, replayLength, replayStreamId,
                                 d.replayChannel());
+                    return;
+                }
+                break;
+            }
+            case ac::TemplateId::BOUNDED_REPLAY_REQUEST:
+            {
+                ac::BoundedReplayRequestDecoder d;
+                if (decode(d, data, length))
+                {
+                    const auto recordingId = d.recordingId();
+                    const auto position = d.position();
+                    const auto replayLength = d.length();
+                    const auto limitCounterId = d.limitCounterId();
+                    const auto replayStreamId = d.replayStreamId();
+                    startReplay(*session, correlationId, recordingId, position, replayLength, replayStreamId,
+                                d.replayChannel(), limitCounterId);
                     return;
                 }
                 break;
@@ -935,8 +953,17 @@ void ArchiveConductor::startReplay(
     std::int64_t position,
     std::int64_t length,
     std::int32_t replayStreamId,
-    std::string_view replayChannel)
+    std::string_view replayChannel,
+    std::int32_t limitCounterId)
 {
+    if (limitCounterId != -1 &&
+        (limitCounterId < 0 || m_aeron.countersReader().getCounterState(limitCounterId) !=
+                                   util::CountersDescriptor::RECORD_ALLOCATED))
+    {
+        session.sendError(correlationId, errorCode(ArchiveErrorCode::GENERIC),
+                          "bounded replay limit counter " + std::to_string(limitCounterId) + " is not allocated");
+        return;
+    }
     if (static_cast<std::int32_t>(m_replaySessions.size() + m_pendingReplays.size()) >= m_context.maxConcurrentReplays)
     {
         session.sendError(correlationId, errorCode(ArchiveErrorCode::MAX_REPLAYS),
@@ -991,7 +1018,17 @@ void ArchiveConductor::startReplay(
                            std::to_string(descriptor->termBufferLength) + "|mtu=" + std::to_string(descriptor->mtuLength));
     const std::int64_t publicationId = m_aeron.asyncAddExclusivePublication(channel, replayStreamId);
     m_pendingReplays.push_back({publicationId, session.controlSessionId(), correlationId, recordingId, stopPosition,
-                                isLive ? live->second->progress() : nullptr, std::move(reader)});
+                                isLive ? live->second->progress() : nullptr, std::move(reader), limitCounterId});
+}
+
+std::function<std::int64_t()> ArchiveConductor::limitFunction(std::int32_t limitCounterId) const
+{
+    if (limitCounterId < 0)
+    {
+        return {};
+    }
+    const util::CountersReader* counters = &m_aeron.countersReader();
+    return [counters, limitCounterId] { return counters->getCounterValue(limitCounterId); };
 }
 
 int ArchiveConductor::processPendingReplays(std::int64_t nowNs)
@@ -1030,7 +1067,8 @@ int ArchiveConductor::processPendingReplays(std::int64_t nowNs)
                 (m_nextReplayId++ << 32) | (static_cast<std::int64_t>(publication->sessionId()) & 0xFFFFFFFFLL);
             auto replay = std::make_shared<ReplaySession>(
                 replaySessionId, it->recordingId, it->controlSessionId, it->correlationId, it->stopPosition,
-                it->liveProgress, std::move(it->reader), publication, nowNs + m_context.connectTimeoutNs);
+                it->liveProgress, std::move(it->reader), publication, nowNs + m_context.connectTimeoutNs,
+                limitFunction(it->limitCounterId));
             m_replaySessions[replaySessionId] = replay;
             if (session != nullptr)
             {

@@ -94,6 +94,8 @@ private:
         std::int64_t stopPosition;
         std::shared_ptr<RecordingProgress> liveProgress;
         std::unique_ptr<RecordingReader> reader;
+        /// A bounded replay's limit counter in the driver's counters file, or -1.
+        std::int32_t limitCounterId = -1;
     };
 
     void onFragment(const util::AtomicBuffer& buffer, std::int32_t offset, std::int32_t length);
@@ -113,8 +115,9 @@ private:
     void closeRecordingSubscription(RecordingSubscription& subscription);
     void startReplay(ControlSession& session, std::int64_t correlationId, std::int64_t recordingId,
                      std::int64_t position, std::int64_t length, std::int32_t replayStreamId,
-                     std::string_view replayChannel);
+                     std::string_view replayChannel, std::int32_t limitCounterId = -1);
     void stopReplay(ControlSession& session, std::int64_t correlationId, std::int64_t replaySessionId);
+    [[nodiscard]] std::function<std::int64_t()> limitFunction(std::int32_t limitCounterId) const;
     void stopAllReplays(ControlSession& session, std::int64_t correlationId, std::int64_t recordingId);
     void listRecordings(ControlSession& session, std::int64_t correlationId, std::int64_t fromRecordingId,
                         std::int32_t count, std::optional<std::pair<std::string, std::int32_t>> uriFilter);

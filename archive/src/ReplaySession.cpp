@@ -22,13 +22,15 @@ ReplaySession::ReplaySession(
     std::shared_ptr<RecordingProgress> liveProgress,
     std::unique_ptr<RecordingReader> reader,
     std::shared_ptr<transport::ExclusivePublication> publication,
-    std::int64_t connectDeadlineNs)
+    std::int64_t connectDeadlineNs,
+    std::function<std::int64_t()> limitPosition)
     : m_replaySessionId(replaySessionId),
       m_recordingId(recordingId),
       m_controlSessionId(controlSessionId),
       m_correlationId(correlationId),
       m_stopPosition(stopPosition),
       m_liveProgress(std::move(liveProgress)),
+      m_limitPosition(std::move(limitPosition)),
       m_reader(std::move(reader)),
       m_publication(std::move(publication)),
       m_connectDeadlineNs(connectDeadlineNs)
@@ -76,6 +78,12 @@ int ReplaySession::replay()
         // and everything it recorded (up to the requested stop) went out.
         const std::int64_t recorded = m_liveProgress->position.load(std::memory_order_acquire);
         m_reader->limitPosition(std::min(recorded, m_stopPosition));
+    }
+    if (m_limitPosition)
+    {
+        const std::int64_t live = m_liveProgress ? m_liveProgress->position.load(std::memory_order_acquire)
+                                                 : m_stopPosition;
+        m_reader->limitPosition(std::min({live, m_stopPosition, m_limitPosition()}));
     }
     int workCount = 0;
     while (workCount < FRAMES_PER_CYCLE)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <functional>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -33,7 +35,8 @@ public:
         std::shared_ptr<RecordingProgress> liveProgress,
         std::unique_ptr<RecordingReader> reader,
         std::shared_ptr<transport::ExclusivePublication> publication,
-        std::int64_t connectDeadlineNs);
+        std::int64_t connectDeadlineNs,
+        std::function<std::int64_t()> limitPosition = {});
 
     int doWork(std::int64_t nowNs);
     void abort() noexcept { m_isAborted.store(true, std::memory_order_release); }
@@ -57,6 +60,8 @@ private:
     std::int64_t m_correlationId;
     std::int64_t m_stopPosition;
     std::shared_ptr<RecordingProgress> m_liveProgress;
+    /// A bounded replay (Aeron's BoundedReplayRequest): never past this counter's value.
+    std::function<std::int64_t()> m_limitPosition;
     std::unique_ptr<RecordingReader> m_reader;
     std::shared_ptr<transport::ExclusivePublication> m_publication;
     std::int64_t m_connectDeadlineNs;

@@ -29,6 +29,12 @@ std::string spyKeyOf(const ChannelUri& uri)
     {
         return "control=" + std::string(*control);
     }
+    // A manual multi-destination publication has neither: spies (e.g. a cluster leader's archive and services on
+    // its log) find it by its tag.
+    if (const auto tags = uri.get(ChannelUri::TAGS_PARAM))
+    {
+        return "tags=" + std::string(*tags);
+    }
     return {};
 }
 } // namespace

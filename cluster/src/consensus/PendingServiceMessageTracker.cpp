@@ -19,7 +19,7 @@ std::int64_t firstSessionId(std::int32_t serviceId) noexcept
 
 PendingServiceMessageTracker::PendingServiceMessageTracker(std::int32_t serviceId)
     : m_serviceId(serviceId), m_nextServiceSessionId(firstSessionId(serviceId)),
-      m_logServiceSessionId(firstSessionId(serviceId) - 1)
+      m_nextLogServiceSessionId(firstSessionId(serviceId))
 {
 }
 
@@ -31,9 +31,9 @@ std::int64_t PendingServiceMessageTracker::serviceIdOf(std::int64_t serviceSessi
 void PendingServiceMessageTracker::enqueue(const std::uint8_t* payload, std::int32_t length)
 {
     const std::int64_t id = m_nextServiceSessionId++;
-    if (id <= m_logServiceSessionId)
+    if (id < m_nextLogServiceSessionId)
     {
-        return;
+        return; // Already in the log: a service replaying its log sends the same messages again.
     }
     m_messages.push_back(Message{id, NOT_APPENDED, std::vector<std::uint8_t>(payload, payload + length)});
 }
@@ -60,7 +60,7 @@ int PendingServiceMessageTracker::appendMessages(LogPublisher& logPublisher, std
             break;
         }
         message.appendPosition = position;
-        m_logServiceSessionId = message.serviceSessionId;
+        m_nextLogServiceSessionId = message.serviceSessionId + 1;
         ++appended;
     }
     return appended;
@@ -68,9 +68,9 @@ int PendingServiceMessageTracker::appendMessages(LogPublisher& logPublisher, std
 
 void PendingServiceMessageTracker::sweepFollowerMessages(std::int64_t serviceSessionId)
 {
-    if (serviceSessionId > m_logServiceSessionId)
+    if (serviceSessionId >= m_nextLogServiceSessionId)
     {
-        m_logServiceSessionId = serviceSessionId;
+        m_nextLogServiceSessionId = serviceSessionId + 1;
     }
     while (!m_messages.empty() && m_messages.front().serviceSessionId <= serviceSessionId)
     {
@@ -98,7 +98,7 @@ void PendingServiceMessageTracker::restoreUncommittedMessages()
     }
     if (!m_messages.empty())
     {
-        m_logServiceSessionId = m_messages.front().serviceSessionId - 1;
+        m_nextLogServiceSessionId = m_messages.front().serviceSessionId;
     }
 }
 } // namespace cox::cluster

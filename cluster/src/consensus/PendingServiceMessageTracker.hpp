@@ -37,7 +37,8 @@ public:
 
     [[nodiscard]] std::size_t size() const noexcept { return m_messages.size(); }
     [[nodiscard]] std::int64_t nextServiceSessionId() const noexcept { return m_nextServiceSessionId; }
-    [[nodiscard]] std::int64_t logServiceSessionId() const noexcept { return m_logServiceSessionId; }
+    /// The service session id the log is expected to hold next.
+    [[nodiscard]] std::int64_t nextLogServiceSessionId() const noexcept { return m_nextLogServiceSessionId; }
 
 private:
     struct Message
@@ -50,7 +51,7 @@ private:
 
     std::int32_t m_serviceId;
     std::int64_t m_nextServiceSessionId;
-    std::int64_t m_logServiceSessionId;
+    std::int64_t m_nextLogServiceSessionId;
     std::deque<Message> m_messages;
 };
 } // namespace cox::cluster
