@@ -208,6 +208,7 @@ public:
         std::int32_t maxConcurrentSessions = 10;
         std::string logTermLength = "256k";
         int portOffset = 0;
+        AuthenticatorSupplier authenticatorSupplier;
     };
 
     explicit TestCluster(Options options) : m_options(options)
@@ -293,6 +294,7 @@ public:
             services.push_back(std::make_unique<TestService>());
             context.services.push_back(services.back().get());
         }
+        context.authenticatorSupplier = m_options.authenticatorSupplier;
         context.errorHandler = [memberId](const std::exception& e)
         { std::cerr << "member " << memberId << " error: " << e.what() << std::endl; };
         m_nodes[static_cast<std::size_t>(memberId)] = ClusterNode::launch(std::move(context));
@@ -404,9 +406,10 @@ public:
     }
 
     /// Starts a client connect (egress on its own port) and polls until connected.
-    ClusterClient* connectClient(RecordingEgressListener& listener)
+    ClusterClient* connectClient(RecordingEgressListener& listener, CredentialsSupplier credentials = {})
     {
         ClusterClientContext context;
+        context.credentialsSupplier = std::move(credentials);
         context.aeron = m_clientAeron;
         context.ingressEndpoints = m_ingressEndpoints;
         context.egressChannel =

@@ -151,6 +151,7 @@ void ConsensusModuleAgent::onStart()
 
     const std::int64_t nowNs = m_context.nanoClock->nanoTime();
     m_nowNs = nowNs;
+    m_isStartupElection = true;
     m_election = std::make_unique<Election>(*this, true, nowNs);
 }
 
@@ -295,34 +296,65 @@ int ConsensusModuleAgent::doWork()
             { ConsensusAdapter::onMessage(*this, buffer.buffer() + offset, length); },
             CONSENSUS_FRAGMENT_LIMIT);
     }
+    if (!m_election && m_electionRestartDeadlineNs >= 0 && nowNs >= m_electionRestartDeadlineNs)
+    {
+        m_electionRestartDeadlineNs = -1;
+        m_election = std::make_unique<Election>(*this, m_isStartupElection, nowNs);
+    }
     if (m_election)
     {
         try
         {
             work += m_election->doWork(nowNs);
+            if (m_election->isClosed())
+            {
+                m_election.reset();
+                m_isStartupElection = false;
+                state(ConsensusModuleState::ACTIVE);
+            }
         }
         catch (const std::exception& e)
         {
-            m_errorCounter->setOrdered(m_errorCounter->get() + 1);
-            if (m_context.errorHandler)
-            {
-                m_context.errorHandler(e);
-            }
-            std::cerr << "consensus-module: election failed: " << e.what() << std::endl;
-            throw;
-        }
-        if (m_election && m_election->isClosed())
-        {
-            m_election.reset();
-            state(ConsensusModuleState::ACTIVE);
+            onElectionError(e, nowNs);
         }
     }
-    else
+    else if (m_electionRestartDeadlineNs < 0)
     {
         work += consensusWork(nowNs);
     }
     work += pollServiceControl();
     return work;
+}
+
+void ConsensusModuleAgent::onElectionError(const std::exception& error, std::int64_t nowNs)
+{
+    // As Aeron: count it and start the election again from INIT, after a pause so a persistent fault (a peer
+    // not up yet, a refused archive request) is not retried in a tight loop.
+    m_errorCounter->setOrdered(m_errorCounter->get() + 1);
+    std::cerr << "consensus-module: member " << m_thisMember->id << " election failed in "
+              << toString(m_election->state()) << ": " << error.what() << "; restarting the election" << std::endl;
+    if (m_context.errorHandler)
+    {
+        m_context.errorHandler(error);
+    }
+    m_election.reset();
+    if (m_role != Role::LEADER)
+    {
+        closeLog();
+        if (m_logRecordingSubscriptionId >= 0)
+        {
+            try
+            {
+                m_archive->tryStopRecording(m_logRecordingSubscriptionId);
+            }
+            catch (const std::exception& e)
+            {
+                std::cerr << "consensus-module: could not stop the log recording: " << e.what() << std::endl;
+            }
+            m_logRecordingSubscriptionId = -1;
+        }
+    }
+    m_electionRestartDeadlineNs = nowNs + m_config.electionTimeoutNs;
 }
 
 int ConsensusModuleAgent::slowTick(std::int64_t nowNs)
@@ -761,7 +793,7 @@ void ConsensusModuleAgent::onCanvassPosition(std::int64_t logLeadershipTermId, s
     {
         m_election->onCanvassPosition(logLeadershipTermId, logPosition, leadershipTermId, followerMemberId);
     }
-    else if (m_role == Role::LEADER)
+    else if (m_role == Role::LEADER && m_electionRestartDeadlineNs < 0)
     {
         // A member (re)joining mid-term cannot pick up the live log where it is: start a new term whose log it
         // joins from its first byte, after fetching what it lacks from this leader's archive.
@@ -779,7 +811,7 @@ void ConsensusModuleAgent::onNewLeadershipTerm(const ConsensusPublisher::NewLead
     {
         m_election->onNewLeadershipTerm(term);
     }
-    else if (m_role == Role::FOLLOWER && term.leadershipTermId > m_leadershipTermId)
+    else if (m_role == Role::FOLLOWER && term.leadershipTermId > m_leadershipTermId && m_electionRestartDeadlineNs < 0)
     {
         m_election = std::make_unique<Election>(*this, false, m_nowNs);
         m_election->onNewLeadershipTerm(term);

@@ -116,6 +116,7 @@ private:
 
     // Duty cycle.
     int slowTick(std::int64_t nowNs);
+    void onElectionError(const std::exception& error, std::int64_t nowNs);
     int consensusWork(std::int64_t nowNs);
     int leaderWork(std::int64_t nowNs);
     int followerWork(std::int64_t nowNs);
@@ -258,5 +259,9 @@ private:
     std::int64_t m_markFileUpdateDeadlineNs = 0;
     std::int64_t m_nowNs = 0;
     bool m_isTerminated = false;
+    /// The election under way (or to restart) is the one of this node's start-up.
+    bool m_isStartupElection = true;
+    /// When a failed election starts again; -1 when none is pending.
+    std::int64_t m_electionRestartDeadlineNs = -1;
 };
 } // namespace cox::cluster

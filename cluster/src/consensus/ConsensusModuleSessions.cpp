@@ -505,12 +505,13 @@ void ConsensusModuleAgent::onChallengeResponse(std::int64_t correlationId, std::
                                                std::span<const std::uint8_t> credentials)
 {
     ClusterSession* session = findPendingSession(clusterSessionId);
-    if (session == nullptr || session->correlationId != correlationId ||
-        session->state != ClusterSession::State::CHALLENGED)
+    if (session == nullptr || session->state != ClusterSession::State::CHALLENGED)
     {
         increment(*m_invalidRequestCounter);
         return;
     }
+    // The client answers under a new correlation id and waits for the session event carrying it (as Aeron).
+    session->correlationId = correlationId;
     session->timeOfLastActivityNs = m_nowNs;
     m_authenticator->onChallengeResponse(clusterSessionId, credentials, m_context.epochClock->time());
 }
