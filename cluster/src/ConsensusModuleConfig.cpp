@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "cox/util/Config.hpp"
+#include "cox/util/IdleStrategy.hpp"
 
 namespace cox::cluster
 {
@@ -150,6 +151,15 @@ const std::vector<Field>& fields()
          "A service duty cycle longer than this is counted as exceeded (aeron.cluster.service.cycle.threshold)."},
         {"service.snapshot-duration-threshold", Kind::DURATION, &C::serviceSnapshotDurationThresholdNs,
          "A service snapshot longer than this is counted as exceeded (aeron.cluster.service.snapshot.threshold)."},
+
+        {"node.services", Kind::STRING, &C::nodeServices,
+         "coxswain-node: example services to host, comma separated, one container each with ids in order "
+         "(`kv`, `echo`); their count replaces cluster.service-count."},
+        {"node.threading-mode", Kind::STRING, &C::nodeThreadingMode,
+         "coxswain-node: `dedicated` (a thread per agent) or `shared` (the consensus module and services on one "
+         "thread); the driver and archive each keep one thread."},
+        {"node.idle-strategy", Kind::STRING, &C::nodeIdleStrategy,
+         "coxswain-node: how idle agent threads wait: `backoff`, `sleeping`, `yielding`, `busy-spin` or `noop`."},
     };
     return FIELDS;
 }
@@ -430,6 +440,60 @@ bool hasParam(const std::string& channel, std::string_view name)
     }
     return false;
 }
+
+// The [node] keys are strings with a closed set of values; the service names themselves are checked by the
+// node program, since the example services live in a layer above this one.
+void validateNodeKeys(const Checker& check, const C& config)
+{
+    std::size_t serviceCount = 0;
+    std::string_view names = config.nodeServices;
+    while (true)
+    {
+        const std::size_t comma = names.find(',');
+        std::string_view name = names.substr(0, comma);
+        while (!name.empty() && name.front() == ' ')
+        {
+            name.remove_prefix(1);
+        }
+        while (!name.empty() && name.back() == ' ')
+        {
+            name.remove_suffix(1);
+        }
+        if (name.empty())
+        {
+            check.fail("node.services", "expected service names separated by commas, e.g. \"kv\" or \"kv,echo\", "
+                                        "got \"" + config.nodeServices + "\"");
+        }
+        ++serviceCount;
+        if (comma == std::string_view::npos)
+        {
+            break;
+        }
+        names.remove_prefix(comma + 1);
+    }
+    if (serviceCount > 127)
+    {
+        check.fail("node.services", "at most 127 services, got " + std::to_string(serviceCount));
+    }
+    if (config.nodeThreadingMode == "invoker")
+    {
+        check.fail("node.threading-mode", "\"invoker\" is for processes that embed a ClusterNode and drive it; "
+                                          "use \"dedicated\" or \"shared\"");
+    }
+    if (config.nodeThreadingMode != "dedicated" && config.nodeThreadingMode != "shared")
+    {
+        check.fail("node.threading-mode",
+                   "expected \"dedicated\" or \"shared\", got \"" + config.nodeThreadingMode + "\"");
+    }
+    try
+    {
+        (void)util::newIdleStrategy(config.nodeIdleStrategy);
+    }
+    catch (const util::IllegalArgumentException& ex)
+    {
+        check.fail("node.idle-strategy", ex.what());
+    }
+}
 } // namespace
 
 std::vector<ConfigKeyInfo> ConsensusModuleConfig::keys()
@@ -588,6 +652,8 @@ void ConsensusModuleConfig::validate() const
     check.channel("snapshot.channel", snapshotChannel, true);
     check.channel("service.control-channel", controlChannel, true);
     check.channel("service.replay-channel", replayChannel, true);
+
+    validateNodeKeys(check, *this);
 
     check.distinct("service.consensus-module-stream-id", consensusModuleStreamId, "service.stream-id", serviceStreamId);
     check.distinct("snapshot.consensus-module-stream-id", consensusModuleSnapshotStreamId, "snapshot.service-stream-id",

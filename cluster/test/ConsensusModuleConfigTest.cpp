@@ -240,3 +240,45 @@ TEST(ConsensusModuleConfigTest, shouldDocumentEveryKeyInConfigurationMarkdown)
     EXPECT_NE(doc.find(table), std::string::npos) << "docs/CONFIGURATION.md is out of date; the table should be:\n"
                                                   << table;
 }
+
+TEST(ConsensusModuleConfigTest, shouldDefaultNodeKeysToOneEchoServiceOnDedicatedThreadsWithBackoff)
+{
+    const ConsensusModuleConfig config = ConsensusModuleConfig::load("");
+    EXPECT_EQ(config.nodeServices, "echo");
+    EXPECT_EQ(config.nodeThreadingMode, "dedicated");
+    EXPECT_EQ(config.nodeIdleStrategy, "backoff");
+    const std::string toml = config.toToml();
+    EXPECT_NE(toml.find("[node]\nservices = \"echo\"\nthreading-mode = \"dedicated\"\nidle-strategy = \"backoff\"\n"),
+              std::string::npos)
+        << toml;
+}
+
+TEST(ConsensusModuleConfigTest, shouldReadNodeKeysFromFileAndCommandLine)
+{
+    Config source = Config::parse("[node]\nservices = \"kv, echo\"\nthreading-mode = \"shared\"\n", "node.toml");
+    source.applyOverride("node.idle-strategy=sleeping");
+    const ConsensusModuleConfig config = ConsensusModuleConfig::fromConfig(source, std::vector<std::string>{
+                                                                                       "node.idle-strategy"});
+    EXPECT_EQ(config.nodeServices, "kv, echo");
+    EXPECT_EQ(config.nodeThreadingMode, "shared");
+    EXPECT_EQ(config.nodeIdleStrategy, "sleeping");
+    EXPECT_EQ(config.origin("node.idle-strategy"), "command line");
+    EXPECT_EQ(ConsensusModuleConfig::fromConfig(Config::parse(config.toToml(), "effective.toml")).nodeServices,
+              "kv, echo");
+}
+
+TEST(ConsensusModuleConfigTest, shouldRejectBadNodeKeysNamingTheKey)
+{
+    EXPECT_EQ(errorOf("[node]\nthreading-mode = \"invoker\"\n"),
+              "node.toml: key 'node.threading-mode': \"invoker\" is for processes that embed a ClusterNode and drive "
+              "it; use \"dedicated\" or \"shared\"");
+    EXPECT_EQ(errorOf("", {"node.threading-mode=pooled"}),
+              "command line: key 'node.threading-mode': expected \"dedicated\" or \"shared\", got \"pooled\"");
+    EXPECT_EQ(errorOf("[node]\nservices = \"kv,,echo\"\n"),
+              "node.toml: key 'node.services': expected service names separated by commas, e.g. \"kv\" or "
+              "\"kv,echo\", got \"kv,,echo\"");
+    EXPECT_NE(errorOf("[node]\nservices = \"\"\n").find("key 'node.services'"), std::string::npos);
+    const std::string idleError = errorOf("[node]\nidle-strategy = \"snooze\"\n");
+    EXPECT_EQ(idleError.rfind("node.toml: key 'node.idle-strategy': unknown idle strategy 'snooze'", 0), 0U)
+        << idleError;
+}

@@ -1,6 +1,7 @@
 #include "DriverConductor.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 
 #include "LogBufferSetup.hpp"
@@ -406,7 +407,7 @@ void DriverConductor::onAddSubscription(
             link.endpoint = receiveEndpointFor(uri);
         }
         m_subscriptions.push_back(link);
-        sendSubscriptionReady(correlationId);
+        sendSubscriptionReady(correlationId, link.endpoint != nullptr ? link.endpoint->channelStatusId() : -1);
         const SubscriptionLink& added = m_subscriptions.back();
         if (uri.isIpc())
         {
@@ -728,6 +729,43 @@ std::string endpointKey(const ChannelUri& uri)
     }
     return key;
 }
+
+/// The uri with its endpoint's port replaced; the host is kept as written.
+ChannelUri withEndpointPort(ChannelUri uri, std::uint16_t port)
+{
+    const std::string endpoint(*uri.endpoint());
+    uri.put(ChannelUri::ENDPOINT_PARAM, endpoint.substr(0, endpoint.rfind(':') + 1) + std::to_string(port));
+    return uri;
+}
+
+/// Aeron's channel status counter (type 7): key = channel length and channel, label "rcv-channel: <channel>".
+std::int32_t allocateChannelStatus(util::CountersManager& counters, const std::string& channel)
+{
+    std::uint8_t key[util::CountersDescriptor::MAX_KEY_LENGTH] = {};
+    const std::size_t channelLength = std::min(channel.size(), sizeof(key) - sizeof(std::int32_t));
+    const auto length = static_cast<std::int32_t>(channelLength);
+    std::memcpy(key, &length, sizeof(length));
+    std::memcpy(key + sizeof(length), channel.data(), channelLength);
+    std::string label = "rcv-channel: " + channel;
+    label.resize(std::min<std::size_t>(label.size(), util::CountersDescriptor::MAX_LABEL_LENGTH));
+    return counters.allocate(label, StreamCounterType::RECEIVE_CHANNEL_STATUS,
+                             std::span<const std::uint8_t>(key, sizeof(std::int32_t) + channelLength));
+}
+
+/// Aeron's rcv-local-sockaddr counter (type 14): key = channel status counter id, address length, address.
+std::int32_t allocateLocalSocketAddress(
+    util::CountersManager& counters, std::int32_t channelStatusId, const std::string& address)
+{
+    std::uint8_t key[util::CountersDescriptor::MAX_KEY_LENGTH] = {};
+    const std::size_t addressLength = std::min(address.size(), sizeof(key) - 2 * sizeof(std::int32_t));
+    const auto length = static_cast<std::int32_t>(addressLength);
+    std::memcpy(key, &channelStatusId, sizeof(channelStatusId));
+    std::memcpy(key + sizeof(channelStatusId), &length, sizeof(length));
+    std::memcpy(key + 2 * sizeof(std::int32_t), address.data(), addressLength);
+    const std::string label = "rcv-local-sockaddr: " + std::to_string(channelStatusId) + " " + address;
+    return counters.allocate(label, StreamCounterType::LOCAL_SOCKET_ADDRESS,
+                             std::span<const std::uint8_t>(key, 2 * sizeof(std::int32_t) + addressLength));
+}
 } // namespace
 
 SendChannelEndpoint* DriverConductor::sendEndpointFor(const ChannelUri& uri)
@@ -776,6 +814,25 @@ void DriverConductor::addNetworkPublication(
         }
     }
 
+    if (requestedSessionId)
+    {
+        // Aeron forbids a clash only per send endpoint and stream: SMs and NAKs are routed by session and
+        // stream id, so two live publications there could not tell theirs apart. The same session on
+        // another channel is fine, and is how a replay and a live stream feed one image.
+        for (const auto& publication : m_networkPublications)
+        {
+            const NetworkPublication::State state = publication->state();
+            if (&publication->endpoint() == endpoint && publication->streamId() == streamId &&
+                publication->sessionId() == *requestedSessionId &&
+                (state == NetworkPublication::State::ACTIVE || state == NetworkPublication::State::DRAINING))
+            {
+                throw util::IllegalArgumentException(
+                    "existing publication " + std::to_string(publication->registrationId()) +
+                    " has clashing session-id=" + std::to_string(*requestedSessionId) + " on stream " +
+                    std::to_string(streamId) + " of " + publication->channel());
+            }
+        }
+    }
     const std::int32_t termLength = termLengthFor(uri, m_context.publicationTermBufferLength);
     const std::int32_t mtu = mtuFor(uri, m_context.mtuLength);
     const std::int32_t sessionId = requestedSessionId.value_or(nextSessionId());
@@ -850,6 +907,21 @@ ReceiveChannelEndpoint* DriverConductor::receiveEndpointFor(const ChannelUri& ur
         std::make_unique<ReceiveChannelEndpoint>(uri, key, *m_resources.udpMedia, m_context, m_nextReceiverId++);
     ReceiveChannelEndpoint* raw = endpoint.get();
     raw->systemCounters(&m_resources.systemCounters);
+    const std::string_view requestedEndpoint = *uri.endpoint(); // the constructor checked it is there
+    const std::string boundAddress = raw->localAddress().toString();
+    if (requestedEndpoint.ends_with(":0"))
+    {
+        raw->key(endpointKey(withEndpointPort(uri, raw->localAddress().port())));
+    }
+    // The bound address is published the Aeron way: a rcv-channel status counter (the subscription gets
+    // its id) and a rcv-local-sockaddr counter keyed by that id, which Subscription::resolvedEndpoint reads.
+    util::CountersManager& counters = *m_resources.counters;
+    const std::string channel = uri.toString();
+    const std::int32_t statusId = allocateChannelStatus(counters, channel);
+    const std::int32_t addressId = allocateLocalSocketAddress(counters, statusId, boundAddress);
+    counters.setCounterValue(statusId, ChannelEndpointStatus::ACTIVE);
+    counters.setCounterValue(addressId, ChannelEndpointStatus::ACTIVE);
+    raw->statusCounters(statusId, addressId);
     m_receiveEndpoints.push_back(std::move(endpoint));
     Receiver* receiver = m_resources.receiver.get();
     m_resources.toReceiver.offer([receiver, raw] { receiver->onAddEndpoint(raw); });
@@ -1017,6 +1089,8 @@ void DriverConductor::tryCloseReceiveEndpoint(ReceiveChannelEndpoint* endpoint)
         }
     }
     m_receiveEndpointsClosing.insert(endpoint);
+    m_resources.counters->setCounterValue(endpoint->channelStatusId(), ChannelEndpointStatus::CLOSING);
+    m_resources.counters->setCounterValue(endpoint->localSocketAddressId(), ChannelEndpointStatus::CLOSING);
     Receiver* receiver = m_resources.receiver.get();
     DriverConductor* self = this;
     util::CommandQueue* toConductor = &m_resources.toConductor;
@@ -1028,6 +1102,8 @@ void DriverConductor::tryCloseReceiveEndpoint(ReceiveChannelEndpoint* endpoint)
                 [self, endpoint]
                 {
                     self->m_receiveEndpointsClosing.erase(endpoint);
+                    self->m_resources.counters->free(endpoint->localSocketAddressId());
+                    self->m_resources.counters->free(endpoint->channelStatusId());
                     std::erase_if(self->m_receiveEndpoints, [endpoint](const auto& e) { return e.get() == endpoint; });
                 });
         });
@@ -1145,13 +1221,13 @@ void DriverConductor::sendPublicationReady(
     transmit(drv::TemplateId::PUBLICATION_READY, drv::MessageHeaderEncoder::ENCODED_LENGTH + encoder.encodedLength());
 }
 
-void DriverConductor::sendSubscriptionReady(std::int64_t correlationId)
+void DriverConductor::sendSubscriptionReady(std::int64_t correlationId, std::int32_t channelStatusId)
 {
     drv::MessageHeaderEncoder header;
     drv::SubscriptionReadyEncoder encoder;
     encoder.wrapAndApplyHeader(m_responseBuffer.data(), 0, m_responseBuffer.size(), header)
         .correlationId(correlationId)
-        .channelStatusIndicatorId(-1);
+        .channelStatusIndicatorId(channelStatusId);
     transmit(drv::TemplateId::SUBSCRIPTION_READY, drv::MessageHeaderEncoder::ENCODED_LENGTH + encoder.encodedLength());
 }
 

@@ -145,7 +145,7 @@ private:
     void sendPublicationReady(std::int64_t correlationId, std::int64_t registrationId, std::int32_t sessionId,
                               std::int32_t streamId, std::int32_t publisherLimitId, bool exclusive,
                               const std::string& logFileName);
-    void sendSubscriptionReady(std::int64_t correlationId);
+    void sendSubscriptionReady(std::int64_t correlationId, std::int32_t channelStatusId);
     void sendAvailableImage(std::int64_t imageCorrelationId, std::int64_t subscriptionRegistrationId,
                             std::int32_t sessionId, std::int32_t streamId, std::int32_t subscriberPositionId,
                             const std::string& logFileName, const std::string& sourceIdentity);

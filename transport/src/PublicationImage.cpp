@@ -61,7 +61,6 @@ PublicationImage::PublicationImage(
       m_sourceIdentity(controlAddress.toString()),
       m_logBuffers(std::move(logBuffers)),
       m_endpoint(endpoint),
-      m_controlAddress(controlAddress),
       m_receiverHwm(receiverHwm),
       m_receiverPosition(receiverPosition),
       m_subscribers(std::move(subscribers)),
@@ -82,6 +81,7 @@ PublicationImage::PublicationImage(
 {
     m_receiverHwm.setOrdered(joinPosition);
     m_receiverPosition.setOrdered(joinPosition);
+    trackConnection(controlAddress, nowNs);
 }
 
 PublicationImage::~PublicationImage()
@@ -101,6 +101,7 @@ int PublicationImage::insertPacket(
     std::int32_t length,
     bool isHeartbeat,
     bool isEndOfStream,
+    const InetAddress& source,
     std::int64_t nowNs)
 {
     if (LogBufferDescriptor::computeTermCount(termId, m_initialTermId) < 0)
@@ -113,7 +114,15 @@ int PublicationImage::insertPacket(
     const std::int64_t lastSmPosition = m_statusMessages.lastSentPosition();
     if (proposedPosition > lastSmPosition + m_termLength / 2)
     {
-        ++m_overruns; // beyond what we allowed the sender: it ignores flow control, drop
+        // Beyond what we allowed: a sender ignoring flow control, or one joining far ahead. Writing it
+        // could reach a partition still being read, so it is dropped. A known source is still alive,
+        // though, and keeps getting SMs so its flow control holds it until the image catches up.
+        ++m_overruns;
+        countIn(m_systemCounters, &SystemCounters::flowControlOverRuns);
+        if (Connection* connection = findConnection(source))
+        {
+            connection->timeOfLastFrameNs = nowNs;
+        }
         return 0;
     }
     if (isHeartbeat)
@@ -122,18 +131,25 @@ int PublicationImage::insertPacket(
         {
             m_receiverHwm.proposeMaxOrdered(proposedPosition);
             m_lastPacketNs = nowNs;
+            Connection& connection = trackConnection(source, nowNs);
             if (isEndOfStream)
             {
-                m_endOfStreamPosition = packetPosition;
-                LogBufferDescriptor::endOfStreamPosition(m_logBuffers->metaDataBuffer(), packetPosition);
+                onEndOfStream(connection, packetPosition, nowNs);
+            }
+            else
+            {
+                connection.endOfStreamPosition = INT64_MAX;
             }
         }
         return 0;
     }
     if (packetPosition < lastSmPosition)
     {
-        ++m_underruns; // already consumed by every subscriber; a late retransmit
+        // Already consumed by every subscriber: a late retransmit, or a source behind the others.
+        ++m_underruns;
+        countIn(m_systemCounters, &SystemCounters::flowControlUnderRuns);
         m_lastPacketNs = nowNs;
+        trackConnection(source, nowNs);
         return 0;
     }
     if (!framesFitInTerm(termOffset, datagram, length, m_termLength))
@@ -150,7 +166,85 @@ int PublicationImage::insertPacket(
     }
     m_receiverHwm.proposeMaxOrdered(proposedPosition);
     m_lastPacketNs = nowNs;
+    trackConnection(source, nowNs);
     return length;
+}
+
+bool PublicationImage::onSetup(
+    std::int32_t initialTermId, std::int32_t termLength, const InetAddress& source, std::int64_t nowNs)
+{
+    // A sender whose positions would not line up with ours must not feed this image.
+    if (initialTermId != m_initialTermId || termLength != m_termLength)
+    {
+        return false;
+    }
+    trackConnection(source, nowNs);
+    return true;
+}
+
+PublicationImage::Connection* PublicationImage::findConnection(const InetAddress& source) noexcept
+{
+    for (int i = 0; i < m_connectionCount; ++i)
+    {
+        if (m_connections[static_cast<std::size_t>(i)].controlAddress == source)
+        {
+            return &m_connections[static_cast<std::size_t>(i)];
+        }
+    }
+    return nullptr;
+}
+
+PublicationImage::Connection& PublicationImage::trackConnection(const InetAddress& source, std::int64_t nowNs) noexcept
+{
+    Connection* connection = findConnection(source);
+    if (connection == nullptr)
+    {
+        if (m_connectionCount < MAX_CONNECTIONS)
+        {
+            connection = &m_connections[static_cast<std::size_t>(m_connectionCount++)];
+        }
+        else
+        {
+            connection = &m_connections[0];
+            for (auto& candidate : m_connections)
+            {
+                if (candidate.timeOfLastFrameNs < connection->timeOfLastFrameNs)
+                {
+                    connection = &candidate;
+                }
+            }
+        }
+        connection->controlAddress = source;
+        connection->endOfStreamPosition = INT64_MAX;
+    }
+    connection->timeOfLastFrameNs = nowNs;
+    return *connection;
+}
+
+bool PublicationImage::isLive(const Connection& connection, std::int64_t nowNs) const noexcept
+{
+    return nowNs - connection.timeOfLastFrameNs <= m_imageLivenessTimeoutNs;
+}
+
+void PublicationImage::onEndOfStream(Connection& connection, std::int64_t position, std::int64_t nowNs)
+{
+    connection.endOfStreamPosition = position;
+    // One source ending (a finished replay) must not end the image while another still feeds it.
+    std::int64_t endOfStreamPosition = 0;
+    for (int i = 0; i < m_connectionCount; ++i)
+    {
+        const Connection& candidate = m_connections[static_cast<std::size_t>(i)];
+        if (isLive(candidate, nowNs))
+        {
+            if (candidate.endOfStreamPosition == INT64_MAX)
+            {
+                return;
+            }
+            endOfStreamPosition = std::max(endOfStreamPosition, candidate.endOfStreamPosition);
+        }
+    }
+    m_endOfStreamPosition = endOfStreamPosition;
+    LogBufferDescriptor::endOfStreamPosition(m_logBuffers->metaDataBuffer(), endOfStreamPosition);
 }
 
 int PublicationImage::doDuties(std::int64_t nowNs)
@@ -180,7 +274,16 @@ int PublicationImage::doDuties(std::int64_t nowNs)
             termBuffer, rebuildPosition, hwmPosition, nowNs, m_termLengthMask, m_positionBitsToShift, m_initialTermId,
             [&](std::int32_t termId, std::int32_t termOffset, std::int32_t length)
             {
-                m_endpoint.sendNak(m_controlAddress, m_sessionId, m_streamId, termId, termOffset, length);
+                // Every live source is asked: whichever still holds the range resends it.
+                for (int i = 0; i < m_connectionCount; ++i)
+                {
+                    const Connection& connection = m_connections[static_cast<std::size_t>(i)];
+                    if (isLive(connection, nowNs))
+                    {
+                        m_endpoint.sendNak(
+                            connection.controlAddress, m_sessionId, m_streamId, termId, termOffset, length);
+                    }
+                }
                 ++m_naksSent;
                 countIn(m_systemCounters, &SystemCounters::naksSent);
                 ++workCount;
@@ -205,6 +308,17 @@ int PublicationImage::doDuties(std::int64_t nowNs)
         }
     }
 
+    int activeTransportCount = 0;
+    for (int i = 0; i < m_connectionCount; ++i)
+    {
+        activeTransportCount += isLive(m_connections[static_cast<std::size_t>(i)], nowNs) ? 1 : 0;
+    }
+    if (activeTransportCount != m_activeTransportCount)
+    {
+        m_activeTransportCount = activeTransportCount;
+        LogBufferDescriptor::activeTransportCount(m_logBuffers->metaDataBuffer(), activeTransportCount);
+    }
+
     // Liveness: silence for the timeout, the stream ended and everyone has read it all, or nobody
     // subscribes any more.
     const bool endOfStreamConsumed =
@@ -225,9 +339,20 @@ void PublicationImage::sendStatusMessage(std::int64_t nowNs)
         LogBufferDescriptor::computeTermIdFromPosition(position, m_positionBitsToShift, m_initialTermId);
     const std::int32_t termOffset = static_cast<std::int32_t>(position & m_termLengthMask);
     const std::uint8_t flags = state() == State::ACTIVE ? 0 : codecs::frames::StatusMessageFlyweight::END_OF_STREAM_FLAG;
-    if (m_endpoint.sendStatusMessage(
-            m_controlAddress, m_sessionId, m_streamId, termId, termOffset, m_statusMessages.scheduledWindowLength(),
-            flags) >= 0)
+    // Every live source gets the same SM, so each one's flow control follows the slowest subscriber.
+    bool sent = false;
+    for (int i = 0; i < m_connectionCount; ++i)
+    {
+        const Connection& connection = m_connections[static_cast<std::size_t>(i)];
+        if (isLive(connection, nowNs) &&
+            m_endpoint.sendStatusMessage(
+                connection.controlAddress, m_sessionId, m_streamId, termId, termOffset,
+                m_statusMessages.scheduledWindowLength(), flags) >= 0)
+        {
+            sent = true;
+        }
+    }
+    if (sent)
     {
         m_statusMessages.onStatusMessageSent(nowNs);
     }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -24,11 +25,20 @@ class ReceiveChannelEndpoint;
 /// high-water mark are NAKed after a delay and retried until filled; status messages tell the
 /// sender how far the slowest subscriber has read and how much more it may send.
 ///
+/// One image may be fed by several senders of the same stream at once (Aeron's image connections):
+/// e.g. a leader's live log and a catch-up replay of it from an archive, both with the same session
+/// id, initial term id and term length. Each source address heard from is a connection; SMs and NAKs
+/// go to every connection heard within the image liveness timeout, the rebuilder drops duplicates,
+/// and the stream ends only when every live connection has sent end of stream.
+///
 /// The receiver thread inserts packets and runs loss and SM duties; the conductor creates it,
 /// links subscribers (through receiver commands) and deletes it after it went inactive.
 class PublicationImage
 {
 public:
+    /// Sources beyond this replace the one heard from least recently.
+    static constexpr int MAX_CONNECTIONS = 4;
+
     enum class State : std::int32_t
     {
         ACTIVE,
@@ -63,10 +73,15 @@ public:
 
     // ---- receiver thread ----
 
-    /// Inserts a DATA/PAD datagram (or notes a heartbeat); returns bytes inserted.
+    /// Inserts a DATA/PAD datagram (or notes a heartbeat) from source; returns bytes inserted. A packet
+    /// beyond the window the image allowed (last SM position + term length / 2) is dropped and counted
+    /// as an overrun; one below the last SM position is dropped as an underrun.
     int insertPacket(
         std::int32_t termId, std::int32_t termOffset, const std::uint8_t* datagram, std::int32_t length,
-        bool isHeartbeat, bool isEndOfStream, std::int64_t nowNs);
+        bool isHeartbeat, bool isEndOfStream, const InetAddress& source, std::int64_t nowNs);
+    /// A SETUP for this image's session from source: a new sender of the same stream becomes a
+    /// connection if its initial term id and term length match; returns whether they did.
+    bool onSetup(std::int32_t initialTermId, std::int32_t termLength, const InetAddress& source, std::int64_t nowNs);
     /// Gap scan and NAK, status message if due, cleaning, liveness; returns work done.
     int doDuties(std::int64_t nowNs);
     void addSubscriber(std::int64_t subscriptionRegistrationId, util::Position position);
@@ -85,12 +100,27 @@ public:
     [[nodiscard]] ReceiveChannelEndpoint& endpoint() const noexcept { return m_endpoint; }
     [[nodiscard]] std::int64_t joinPosition() const noexcept { return m_joinPosition; }
     [[nodiscard]] std::int64_t naksSent() const noexcept { return m_naksSent; }
+    // Receiver thread (tests read them after the receiver is quiet).
+    [[nodiscard]] std::int64_t overruns() const noexcept { return m_overruns; }
+    [[nodiscard]] std::int64_t underruns() const noexcept { return m_underruns; }
+    [[nodiscard]] int connectionCount() const noexcept { return m_connectionCount; }
     void systemCounters(SystemCounters* counters) noexcept { m_systemCounters = counters; }
 
     /// Subscription ids linked at the moment it went inactive (conductor reads after INACTIVE).
     [[nodiscard]] const std::vector<SubscriberPosition>& subscribers() const noexcept { return m_subscribers; }
 
 private:
+    struct Connection
+    {
+        InetAddress controlAddress;
+        std::int64_t timeOfLastFrameNs = 0;
+        std::int64_t endOfStreamPosition = INT64_MAX; ///< INT64_MAX until this source sent EOS
+    };
+
+    Connection* findConnection(const InetAddress& source) noexcept;
+    Connection& trackConnection(const InetAddress& source, std::int64_t nowNs) noexcept;
+    [[nodiscard]] bool isLive(const Connection& connection, std::int64_t nowNs) const noexcept;
+    void onEndOfStream(Connection& connection, std::int64_t position, std::int64_t nowNs);
     void sendStatusMessage(std::int64_t nowNs);
     void cleanBufferTo(std::int64_t position);
 
@@ -102,7 +132,9 @@ private:
     std::string m_sourceIdentity;
     std::unique_ptr<LogBuffers> m_logBuffers;
     ReceiveChannelEndpoint& m_endpoint;
-    InetAddress m_controlAddress;
+    std::array<Connection, MAX_CONNECTIONS> m_connections{};
+    int m_connectionCount = 0;
+    int m_activeTransportCount = 0;
     util::Position m_receiverHwm;
     util::Position m_receiverPosition;
     std::vector<SubscriberPosition> m_subscribers;

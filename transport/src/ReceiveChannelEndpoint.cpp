@@ -46,6 +46,7 @@ ReceiveChannelEndpoint::ReceiveChannelEndpoint(
     {
         m_receiveDelay = std::make_unique<DelayGenerator>(
             context.receiveDataDelayNs, context.receiveDataDelayCapacity, RECEIVE_BUFFER_LENGTH);
+        m_delayedSources.resize(context.receiveDataDelayCapacity);
     }
 }
 
@@ -82,10 +83,14 @@ int ReceiveChannelEndpoint::poll(std::int64_t nowNs, const SetupHandler& onSetup
                 }
                 if (m_receiveDelay)
                 {
-                    // Held back for the test delay; a test runs one publisher per endpoint, so the last
-                    // source is where elicited SETUPs go.
-                    m_lastDataSource = source;
-                    (void)m_receiveDelay->offer(datagram, datagramLength, nowNs);
+                    // Held back for the test delay; the source waits beside it in a ring that moves in
+                    // step with the delay line, since an image may have several sources.
+                    if (m_receiveDelay->offer(datagram, datagramLength, nowNs))
+                    {
+                        m_delayedSources[(m_delayedSourcesHead + m_delayedSourcesSize) % m_delayedSources.size()] =
+                            source;
+                        ++m_delayedSourcesSize;
+                    }
                     break;
                 }
                 onData(datagram, datagramLength, source, nowNs);
@@ -103,8 +108,14 @@ int ReceiveChannelEndpoint::poll(std::int64_t nowNs, const SetupHandler& onSetup
     if (m_receiveDelay)
     {
         bytesReceived += m_receiveDelay->poll(
-            nowNs, [&](const std::uint8_t* datagram, std::size_t length)
-            { onData(datagram, length, m_lastDataSource, nowNs); });
+            nowNs,
+            [&](const std::uint8_t* datagram, std::size_t length)
+            {
+                const InetAddress& delayedSource = m_delayedSources[m_delayedSourcesHead];
+                m_delayedSourcesHead = (m_delayedSourcesHead + 1) % m_delayedSources.size();
+                --m_delayedSourcesSize;
+                onData(datagram, length, delayedSource, nowNs);
+            });
     }
     return bytesReceived;
 }
@@ -130,7 +141,7 @@ void ReceiveChannelEndpoint::onData(
         {
             entry.image->insertPacket(
                 header.termId(), header.termOffset(), datagram, static_cast<std::int32_t>(length), isHeartbeat,
-                isEndOfStream, nowNs);
+                isEndOfStream, source, nowNs);
         }
         else if (entry.state == SessionState::PENDING_SETUP && nowNs >= entry.deadlineNs)
         {
@@ -162,9 +173,16 @@ void ReceiveChannelEndpoint::onSetup(
     }
     auto& sessions = streamIt->second.sessions;
     const auto sessionIt = sessions.find(setup.sessionId());
+    if (sessionIt != sessions.end() && sessionIt->second.state == SessionState::ACTIVE)
+    {
+        // Another sender of the same stream (a replay beside the live stream): it joins the image,
+        // which then sends it SMs, so it connects and starts sending.
+        sessionIt->second.image->onSetup(setup.initialTermId(), setup.termLength(), source, nowNs);
+        return;
+    }
     if (sessionIt != sessions.end() && sessionIt->second.state != SessionState::PENDING_SETUP)
     {
-        return; // image exists or is being made
+        return; // image being made
     }
     const std::int32_t termLength = setup.termLength();
     const std::int32_t mtu = setup.mtu();

@@ -35,7 +35,7 @@ struct SetupRequest
 /// The socket a UDP subscription channel receives on (Aeron's receive channel endpoint plus its data
 /// packet dispatcher): DATA goes to the image of its (stream, session); DATA from an unknown session
 /// of a subscribed stream elicits a SETUP; a SETUP asks the conductor for an image. Status messages
-/// and NAKs go back from the same socket to the publisher's address. With `control=` (a dynamic
+/// and NAKs go back from the same socket to every address the image has heard its stream from. With `control=` (a dynamic
 /// multi-destination-cast subscriber) it also sends setup-eliciting SMs to the control address every
 /// second until an image exists.
 ///
@@ -49,6 +49,17 @@ public:
         const ChannelUri& uri, std::string key, UdpMedia& media, const MediaDriverContext& context, std::int64_t receiverId);
 
     [[nodiscard]] const std::string& key() const noexcept { return m_key; }
+    /// Conductor: an endpoint bound to port 0 is re-keyed by the port it got, so a later subscription
+    /// to the resolved channel shares it while another port-0 subscription binds a port of its own.
+    void key(std::string key) { m_key = std::move(key); }
+    /// Conductor: the channel status (rcv-channel) and bound address (rcv-local-sockaddr) counters.
+    void statusCounters(std::int32_t channelStatusId, std::int32_t localSocketAddressId) noexcept
+    {
+        m_channelStatusId = channelStatusId;
+        m_localSocketAddressId = localSocketAddressId;
+    }
+    [[nodiscard]] std::int32_t channelStatusId() const noexcept { return m_channelStatusId; }
+    [[nodiscard]] std::int32_t localSocketAddressId() const noexcept { return m_localSocketAddressId; }
     [[nodiscard]] std::int64_t receiverId() const noexcept { return m_receiverId; }
     [[nodiscard]] const InetAddress& localAddress() const noexcept { return m_transport->localAddress(); }
 
@@ -128,11 +139,15 @@ private:
     std::uint8_t m_controlFrame[64] = {};
     std::unique_ptr<LossGenerator> m_receiveLoss;
     std::unique_ptr<DelayGenerator> m_receiveDelay;
-    InetAddress m_lastDataSource;
+    std::vector<InetAddress> m_delayedSources;
+    std::size_t m_delayedSourcesHead = 0;
+    std::size_t m_delayedSourcesSize = 0;
     std::int64_t m_nextElicitNs = 0;
     std::int64_t m_invalidPackets = 0;
     std::int64_t m_droppedByLossGenerator = 0;
     int m_refCount = 0;
+    std::int32_t m_channelStatusId = -1;
+    std::int32_t m_localSocketAddressId = -1;
     SystemCounters* m_systemCounters = nullptr;
 };
 } // namespace cox::transport

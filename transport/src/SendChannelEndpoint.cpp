@@ -168,14 +168,22 @@ void SendChannelEndpoint::onIdle(std::int64_t nowNs)
 
 NetworkPublication* SendChannelEndpoint::findPublication(std::int32_t sessionId, std::int32_t streamId) const noexcept
 {
+    // A lingering publication may share its session with a newer one (a replay restarted with the same
+    // session id); the newer one is who the receiver is talking to.
+    NetworkPublication* lingering = nullptr;
     for (NetworkPublication* publication : m_publications)
     {
         if (publication->sessionId() == sessionId && publication->streamId() == streamId)
         {
-            return publication;
+            const NetworkPublication::State state = publication->state();
+            if (state == NetworkPublication::State::ACTIVE || state == NetworkPublication::State::DRAINING)
+            {
+                return publication;
+            }
+            lingering = publication;
         }
     }
-    return nullptr;
+    return lingering;
 }
 
 void SendChannelEndpoint::registerForSend(NetworkPublication* publication)

@@ -25,8 +25,19 @@ inline constexpr std::int32_t RECEIVE_CHANNEL_STATUS = 7;
 inline constexpr std::int32_t SENDER_LIMIT = 9;
 inline constexpr std::int32_t PUBLISHER_POSITION = 12;
 inline constexpr std::int32_t SENDER_BPE = 13;
+inline constexpr std::int32_t LOCAL_SOCKET_ADDRESS = 14;
 inline constexpr std::int32_t SYSTEM = 0;
 } // namespace StreamCounterType
+
+/// Channel endpoint status values (Aeron's ChannelEndpointStatus), held by the rcv-channel counter and
+/// by the rcv-local-sockaddr counters that point at it.
+namespace ChannelEndpointStatus
+{
+inline constexpr std::int64_t INITIALIZING = 0;
+inline constexpr std::int64_t ACTIVE = 1;
+inline constexpr std::int64_t CLOSING = 2;
+inline constexpr std::int64_t ERRORED = -1;
+} // namespace ChannelEndpointStatus
 
 /// Allocates a stream counter with Aeron's key (registration id, session id, stream id, channel) and
 /// label "<name>: <regId> <sessionId> <streamId> <channel>[ @<joinPosition>]".

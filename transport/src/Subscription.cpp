@@ -1,6 +1,10 @@
 #include "cox/transport/Subscription.hpp"
 
+#include <cstring>
+
 #include "ClientConductor.hpp"
+#include "StreamCounters.hpp"
+#include "cox/transport/ChannelUri.hpp"
 
 namespace cox::transport
 {
@@ -20,6 +24,74 @@ Subscription::Subscription(ClientConductor& conductor, std::int64_t registration
 }
 
 Subscription::~Subscription() = default;
+
+std::int64_t Subscription::channelStatus() const
+{
+    if (m_channelStatusId < 0)
+    {
+        return ChannelEndpointStatus::ACTIVE;
+    }
+    const util::CountersReader& counters = m_conductor->countersReader();
+    if (m_channelStatusId >= counters.maxCounters())
+    {
+        return ChannelEndpointStatus::ERRORED;
+    }
+    return counters.getCounterValue(m_channelStatusId);
+}
+
+std::string Subscription::resolvedEndpoint() const
+{
+    if (m_channelStatusId < 0 || channelStatus() != ChannelEndpointStatus::ACTIVE)
+    {
+        return {};
+    }
+    // The key is driver-written but read from a shared file, so its length is bounded before use.
+    std::string address;
+    m_conductor->countersReader().forEach(
+        [&](const util::CounterMetadata& counter)
+        {
+            constexpr std::size_t HEADER = 2 * sizeof(std::int32_t);
+            if (!address.empty() || counter.typeId != StreamCounterType::LOCAL_SOCKET_ADDRESS ||
+                counter.value != ChannelEndpointStatus::ACTIVE || counter.key.size() < HEADER)
+            {
+                return;
+            }
+            std::int32_t statusId;
+            std::int32_t length;
+            std::memcpy(&statusId, counter.key.data(), sizeof(statusId));
+            std::memcpy(&length, counter.key.data() + sizeof(statusId), sizeof(length));
+            if (statusId == m_channelStatusId && length > 0 &&
+                static_cast<std::size_t>(length) <= counter.key.size() - HEADER)
+            {
+                address.assign(reinterpret_cast<const char*>(counter.key.data() + HEADER),
+                               static_cast<std::size_t>(length));
+            }
+        });
+    return address;
+}
+
+std::string Subscription::tryResolveChannelEndpointPort() const
+{
+    if (channelStatus() != ChannelEndpointStatus::ACTIVE)
+    {
+        return {};
+    }
+    ChannelUri uri = ChannelUri::parse(m_channel);
+    const auto endpoint = uri.endpoint();
+    if (!endpoint || !endpoint->ends_with(":0"))
+    {
+        return m_channel;
+    }
+    const std::string resolved = resolvedEndpoint();
+    const std::size_t portStart = resolved.rfind(':');
+    if (portStart == std::string::npos)
+    {
+        return {};
+    }
+    const std::string host(endpoint->substr(0, endpoint->size() - 1));
+    uri.put(ChannelUri::ENDPOINT_PARAM, host + resolved.substr(portStart + 1));
+    return uri.toString();
+}
 
 bool Subscription::isConnected() const noexcept
 {

@@ -17,6 +17,8 @@ struct SystemCounters
     util::AtomicCounter naksSent;
     util::AtomicCounter retransmitsSent;
     util::AtomicCounter lossGeneratorDrops;
+    util::AtomicCounter flowControlUnderRuns;
+    util::AtomicCounter flowControlOverRuns;
 
     void allocate(util::CountersManager& counters)
     {
@@ -24,6 +26,8 @@ struct SystemCounters
         naksSent = newSystemCounter(counters, 5, "NAKs sent");
         retransmitsSent = newSystemCounter(counters, 11, "Retransmits sent");
         lossGeneratorDrops = newSystemCounter(counters, 100, "Loss generator drops (tests)");
+        flowControlUnderRuns = newSystemCounter(counters, 12, "Flow control under runs");
+        flowControlOverRuns = newSystemCounter(counters, 13, "Flow control over runs");
     }
 
 private:

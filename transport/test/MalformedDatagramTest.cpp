@@ -569,3 +569,34 @@ TEST_F(MalformedDatagramTest, shouldNotLetPaddingLongerThanTheTermSwallowTheStre
            });
     deliverAndVerify(200);
 }
+
+// A frame of the real session placed beyond what the image allowed the sender (last SM position + half
+// a term) is dropped and counted; had it been written, the legitimate frame at that position would be
+// taken for a duplicate and the subscriber would read the forgery.
+TEST_F(MalformedDatagramTest, shouldDropAndCountFramesBeyondTheImageWindow)
+{
+    const auto overRuns = [&]
+    {
+        std::int64_t value = -1;
+        m_fixture->aeron->countersReader().forEach(
+            [&](const cox::util::CounterMetadata& counter)
+            {
+                if (counter.typeId == 0 && counter.label == "Flow control over runs")
+                {
+                    value = counter.value;
+                }
+            });
+        return value;
+    };
+    const std::int64_t before = overRuns();
+    ASSERT_GE(before, 0) << "the driver should have a flow control over runs counter";
+    ASSERT_LT(tailTermOffset(), TERM_LENGTH / 4) << "the next term must start beyond the window";
+    inject(m_subscriptionPort,
+           {
+               dataFrame(96, 96, 0, sessionId(), STREAM_ID, activeTermId() + 1),
+           });
+    EXPECT_EQ(overRuns(), before + 1);
+    // Enough legitimate messages to fill the rest of this term and cross the start of the next.
+    deliverAndVerify(3'500);
+    EXPECT_GT(activeTermId(), m_publication->initialTermId()) << "the stream should have passed the forged position";
+}

@@ -1,5 +1,7 @@
 #include "service/ClusteredServiceAgent.hpp"
 
+#include <thread>
+
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
@@ -938,6 +940,50 @@ bool ClusteredServiceAgent::checkResult(std::int64_t result) const
 
 // ---- egress ----
 
+transport::Publication* ClusteredServiceAgent::awaitSessionPublication(ContainerClientSession& session) noexcept
+{
+    // The first reply to a new session can come microseconds after its SessionOpenEvent, before the driver has
+    // answered the add: wait for that answer here, once per session, rather than lose the reply. The driver
+    // shares the consensus module's publication to the same client, which is already connected.
+    if (session.publication() != nullptr || !session.isConnecting())
+    {
+        return session.publication();
+    }
+    transport::Aeron& aeron = *m_context.aeron;
+    const std::int64_t deadlineNs = m_context.nanoClock->nanoTime() + aeron.context().driverTimeoutMs * 1'000'000;
+    try
+    {
+        // The iteration bound keeps a frozen (simulated) clock from turning this into a hang.
+        for (int attempt = 0; attempt < 1'000'000 && session.isConnecting() && session.publication() == nullptr &&
+             m_context.nanoClock->nanoTime() < deadlineNs;
+             ++attempt)
+        {
+            session.resolvePublication(aeron);
+            if (session.publication() == nullptr)
+            {
+                int work = 0;
+                if (aeron.context().useConductorAgentInvoker)
+                {
+                    work += aeron.conductorAgentInvoker().invoke();
+                }
+                if (aeron.context().driverInvoker)
+                {
+                    work += aeron.context().driverInvoker();
+                }
+                if (work == 0)
+                {
+                    std::this_thread::yield();
+                }
+            }
+        }
+    }
+    catch (const std::exception& e)
+    {
+        reportError(e);
+    }
+    return session.publication();
+}
+
 std::int64_t ClusteredServiceAgent::offerEgress(ContainerClientSession& session,
                                                 std::span<const transport::BufferVector> payload) noexcept
 {
@@ -945,7 +991,7 @@ std::int64_t ClusteredServiceAgent::offerEgress(ContainerClientSession& session,
     {
         return ClientSession::MOCKED_OFFER;
     }
-    transport::Publication* publication = session.publication();
+    transport::Publication* publication = awaitSessionPublication(session);
     if (publication == nullptr)
     {
         return PublicationResult::NOT_CONNECTED;
@@ -981,7 +1027,7 @@ std::int64_t ClusteredServiceAgent::tryClaimEgress(ContainerClientSession& sessi
                             m_leadershipTermId, session.id(), m_clusterTime);
         return ClientSession::MOCKED_OFFER;
     }
-    transport::Publication* publication = session.publication();
+    transport::Publication* publication = awaitSessionPublication(session);
     if (publication == nullptr)
     {
         return PublicationResult::NOT_CONNECTED;

@@ -172,6 +172,7 @@ private:
     void awaitLogImage();
     /// Replaces the active log with a pending JoinLog once the active one is applied up to its start.
     [[nodiscard]] bool switchToPendingLog();
+    [[nodiscard]] transport::Publication* awaitSessionPublication(ContainerClientSession& session) noexcept;
     void closeLog() noexcept;
     void changeRole(Role newRole);
     void checkForValidInvocation() const;

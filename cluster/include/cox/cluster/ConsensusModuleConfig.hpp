@@ -103,6 +103,11 @@ struct ConsensusModuleConfig
     std::int64_t serviceCycleThresholdNs = 1'000'000'000;
     std::int64_t serviceSnapshotDurationThresholdNs = 1'000'000'000;
 
+    // [node]: read by the coxswain-node program only; an embedding process sets ClusterNodeContext instead.
+    std::string nodeServices = "echo";
+    std::string nodeThreadingMode = "dedicated";
+    std::string nodeIdleStrategy = "backoff";
+
     /// Where the values came from, for error messages: the file name, or "defaults".
     std::string sourceName = "defaults";
     /// Keys set on the command line; errors about them say "command line" instead of the file.

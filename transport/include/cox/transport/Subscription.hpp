@@ -45,6 +45,16 @@ public:
     [[nodiscard]] std::int32_t streamId() const noexcept { return m_streamId; }
     [[nodiscard]] std::int64_t registrationId() const noexcept { return m_registrationId; }
     [[nodiscard]] std::int32_t channelStatusId() const noexcept { return m_channelStatusId; }
+    /// The receive channel endpoint's status (Aeron's ChannelEndpointStatus: 0 initializing, 1 active,
+    /// 2 closing, -1 errored) from its counter; 1 for IPC and spy subscriptions, which have none.
+    [[nodiscard]] std::int64_t channelStatus() const;
+    /// The local address the UDP endpoint is bound to, as "host:port" with the real port (useful when
+    /// the channel asked for port 0), or "" while unknown or for IPC and spy subscriptions.
+    [[nodiscard]] std::string resolvedEndpoint() const;
+    /// The channel with a port-0 endpoint replaced by the port actually bound (the host as written), to
+    /// hand to a sender; the channel unchanged when its endpoint names a port; "" while the endpoint is
+    /// not active or its address not yet known.
+    [[nodiscard]] std::string tryResolveChannelEndpointPort() const;
 
     /// Polls the images in turn, starting one further along each call so none is starved, until
     /// fragmentLimit fragments were delivered; returns how many were. Handler as Image::poll.
