@@ -644,7 +644,7 @@ TEST_F(ClusterClientTest, shouldTimeOutBlockingConnectWhenLeaderIsSilent)
     EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(300));
 }
 
-TEST_F(ClusterClientTest, shouldRefuseMissingOrPortZeroEgressChannel)
+TEST_F(ClusterClientTest, shouldRefuseMissingEgressChannelOrEndpointWithoutPort)
 {
     ClusterClientContext context = clientContext(endpointsOf({{0, memberPorts[0]}}));
     context.egressChannel.clear();
@@ -658,7 +658,7 @@ TEST_F(ClusterClientTest, shouldRefuseMissingOrPortZeroEgressChannel)
         EXPECT_NE(std::string::npos, std::string(error.what()).find("egressChannel is required"));
     }
 
-    context.egressChannel = "aeron:udp?endpoint=localhost:0";
+    context.egressChannel = "aeron:udp?endpoint=localhost";
     EXPECT_THROW(static_cast<void>(ClusterClient::asyncConnect(context)), util::IllegalArgumentException);
 
     context.egressChannel = "aeron:udp?endpoint=" + endpointOf(egressPort);

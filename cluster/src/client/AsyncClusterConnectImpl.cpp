@@ -32,14 +32,13 @@ void checkEgressChannel(const std::string& egressChannel)
     {
         return;
     }
-    // The client binds the egress endpoint and tells the cluster where it is, so the port must be known
-    // before the request is sent; resolving port 0 needs the transport's bound-address lookup, not there yet.
+    // The client binds the egress endpoint and tells the cluster where it is: port 0 lets the OS choose, and
+    // the connect sends the port the subscription was actually given.
     const auto endpoint = uri.endpoint();
     const std::size_t colon = endpoint ? endpoint->rfind(':') : std::string_view::npos;
-    if (colon == std::string_view::npos || endpoint->substr(colon + 1) == "0")
+    if (colon == std::string_view::npos)
     {
-        throw util::IllegalArgumentException("egressChannel needs an endpoint with an explicit port (port 0 is not "
-                                             "supported yet): " +
+        throw util::IllegalArgumentException("egressChannel needs an endpoint host:port (port 0 for any): " +
                                              egressChannel);
     }
 }
@@ -143,12 +142,22 @@ std::unique_ptr<ClusterClient> AsyncClusterConnectImpl::doPoll()
             m_subscriptionRegistrationId =
                 m_aeron->asyncAddSubscription(m_context.egressChannel, m_context.egressStreamId);
         }
-        m_egressSubscription = m_aeron->findSubscription(m_subscriptionRegistrationId);
+        if (!m_egressSubscription)
+        {
+            m_egressSubscription = m_aeron->findSubscription(m_subscriptionRegistrationId);
+        }
         if (!m_egressSubscription)
         {
             checkDeadline(m_nanoClock->nanoTime());
             return nullptr;
         }
+        const std::string resolved = m_egressSubscription->tryResolveChannelEndpointPort();
+        if (resolved.empty())
+        {
+            checkDeadline(m_nanoClock->nanoTime());
+            return nullptr;
+        }
+        m_context.egressChannel = resolved;
         m_step = Step::CREATE_INGRESS_PUBLICATIONS;
     }
     if (m_step == Step::CREATE_INGRESS_PUBLICATIONS)
