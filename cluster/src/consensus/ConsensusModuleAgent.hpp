@@ -258,6 +258,8 @@ private:
     std::int64_t m_slowTickDeadlineNs = 0;
     std::int64_t m_markFileUpdateDeadlineNs = 0;
     std::int64_t m_nowNs = 0;
+    /// Epoch nanoseconds minus the nano clock, taken at start: cluster time is nowNs plus this.
+    std::int64_t m_epochOffsetNs = 0;
     bool m_isTerminated = false;
     /// The election under way (or to restart) is the one of this node's start-up.
     bool m_isStartupElection = true;
