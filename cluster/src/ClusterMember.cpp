@@ -176,6 +176,7 @@ void ClusterMember::reset() noexcept
     timeOfLastAppendPositionNs = NULL_VALUE;
     catchupReplaySessionId = NULL_VALUE;
     catchupReplayCorrelationId = NULL_VALUE;
+    catchupLiveAddedPosition = NULL_POSITION;
     vote = Vote::NONE;
     isBallotSent = false;
     isLeader = false;

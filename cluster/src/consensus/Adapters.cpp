@@ -7,6 +7,10 @@
 #include "cox/codecs/cluster/AppendPosition.hpp"
 #include "cox/codecs/cluster/CancelTimer.hpp"
 #include "cox/codecs/cluster/CanvassPosition.hpp"
+#include "cox/codecs/cluster/CatchupPosition.hpp"
+#include "cox/codecs/cluster/RequestVote.hpp"
+#include "cox/codecs/cluster/StopCatchup.hpp"
+#include "cox/codecs/cluster/Vote.hpp"
 #include "cox/codecs/cluster/ChallengeResponse.hpp"
 #include "cox/codecs/cluster/CloseSession.hpp"
 #include "cox/codecs/cluster/ClusterActionRequest.hpp"
@@ -183,8 +187,52 @@ void ConsensusAdapter::onMessage(ConsensusModuleAgent& agent, const std::uint8_t
         }
         break;
     }
+    case cc::RequestVoteDecoder::TEMPLATE_ID:
+    {
+        cc::RequestVoteDecoder d;
+        if (decode(d, buffer, length))
+        {
+            agent.onRequestVote(d.logLeadershipTermId(), d.logPosition(), d.candidateTermId(), d.candidateMemberId());
+            return;
+        }
+        break;
+    }
+    case cc::VoteDecoder::TEMPLATE_ID:
+    {
+        cc::VoteDecoder d;
+        if (decode(d, buffer, length))
+        {
+            agent.onVote(d.candidateTermId(), d.logLeadershipTermId(), d.logPosition(), d.candidateMemberId(),
+                         d.followerMemberId(), d.vote() == cc::BooleanType::TRUE);
+            return;
+        }
+        break;
+    }
+    case cc::CatchupPositionDecoder::TEMPLATE_ID:
+    {
+        cc::CatchupPositionDecoder d;
+        if (decode(d, buffer, length))
+        {
+            const std::int64_t leadershipTermId = d.leadershipTermId();
+            const std::int64_t logPosition = d.logPosition();
+            const std::int32_t followerMemberId = d.followerMemberId();
+            agent.onCatchupPosition(leadershipTermId, logPosition, followerMemberId, d.catchupEndpoint());
+            return;
+        }
+        break;
+    }
+    case cc::StopCatchupDecoder::TEMPLATE_ID:
+    {
+        cc::StopCatchupDecoder d;
+        if (decode(d, buffer, length))
+        {
+            agent.onStopCatchup(d.leadershipTermId(), d.followerMemberId());
+            return;
+        }
+        break;
+    }
     default:
-        // Election messages of later issues (RequestVote, Vote, ...) are not used by an appointed leader.
+        // Backup, standby and legacy membership messages are not served.
         return;
     }
     agent.onInvalidIngress("malformed consensus message");

@@ -105,6 +105,8 @@ ConsensusModuleAgent::ConsensusModuleAgent(ConsensusModuleContext& context)
     }
     m_serviceAcks.resize(static_cast<std::size_t>(m_config.serviceCount));
     m_authenticator = m_context.authenticatorSupplier();
+    m_random.seed(static_cast<std::uint64_t>(m_config.clusterId) * 1'000'003ULL +
+                  static_cast<std::uint64_t>(m_config.memberId) * 7919ULL + 17ULL);
 }
 
 ConsensusModuleAgent::~ConsensusModuleAgent() = default;
@@ -327,6 +329,244 @@ int ConsensusModuleAgent::doWork()
     return work;
 }
 
+void ConsensusModuleAgent::enterElection(const char* reason, std::int32_t gracefulClosedLeaderId)
+{
+    std::cout << "consensus-module: member " << m_thisMember->id << " (" << toString(m_role) << ", term "
+              << m_leadershipTermId << ") enters an election: " << reason << std::endl;
+    m_isStartupElection = false;
+    m_election = std::make_unique<Election>(*this, false, m_nowNs, gracefulClosedLeaderId);
+}
+
+int ConsensusModuleAgent::checkLeaderLiveness(std::int64_t nowNs)
+{
+    if (m_role == Role::FOLLOWER)
+    {
+        if (m_logImage && (m_logImage->isClosed() || m_logImage->isEndOfStream()) &&
+            m_logAdapterPosition >= m_logImage->position())
+        {
+            // The leader closed its log: it left gracefully, so nobody waits for it in the next election.
+            enterElection("the leader closed the log", m_leaderMember ? m_leaderMember->id : -1);
+            return 1;
+        }
+        if (nowNs - m_timeOfLastLeaderMessageNs > m_config.leaderHeartbeatTimeoutNs)
+        {
+            enterElection("leader heartbeat timeout");
+            return 1;
+        }
+    }
+    else if (m_role == Role::LEADER && m_config.appointedLeaderId == ClusterMember::NULL_MEMBER_ID &&
+             !hasActiveQuorum(m_members, nowNs, m_config.leaderHeartbeatTimeoutNs))
+    {
+        // Without a quorum of followers this leader can commit nothing; stepping down lets a leader that has one
+        // take over, and keeps this one from serving clients it cannot answer.
+        enterElection("no active quorum of followers");
+        return 1;
+    }
+    return 0;
+}
+
+void ConsensusModuleAgent::prepareForNewLeadership(std::int64_t nowNs)
+{
+    static_cast<void>(nowNs);
+    const std::int64_t commitPosition = m_commitPositionCounter->get();
+    if (m_role == Role::LEADER)
+    {
+        for (auto& member : m_members)
+        {
+            stopCatchupReplay(member);
+            member.hasLogDestination = false;
+        }
+        m_logPublisher.disconnect();
+        m_appendPositionCounterId = -1;
+        // Sessions opened in a log entry that was never committed do not exist for the next leader.
+        for (auto it = m_sessions.begin(); it != m_sessions.end();)
+        {
+            if (it->second->openedLogPosition > commitPosition)
+            {
+                if (it->second->responsePublication)
+                {
+                    m_egressPublisher.sendEvent(*it->second->responsePublication, it->second->id,
+                                                it->second->correlationId, m_leadershipTermId, m_thisMember->id,
+                                                EventCode::CLOSED, "election");
+                }
+                it->second->closeResponsePublication();
+                it = m_sessions.erase(it);
+            }
+            else
+            {
+                ++it;
+            }
+        }
+        for (auto& session : m_pendingSessions)
+        {
+            session->closeResponsePublication();
+        }
+        m_pendingSessions.clear();
+    }
+    else
+    {
+        closeLog();
+        if (m_logRecordingSubscriptionId >= 0)
+        {
+            m_archive->tryStopRecording(m_logRecordingSubscriptionId);
+        }
+    }
+    m_logRecordingSubscriptionId = -1;
+    m_logImage.reset();
+    role(Role::FOLLOWER);
+    m_leaderMember = nullptr;
+    // Timers fired and service messages appended but not committed are fired and appended again by whoever leads.
+    for (auto& tracker : m_pendingServiceMessages)
+    {
+        tracker.restoreUncommittedMessages();
+    }
+    for (const auto& [appendPosition, correlationId] : m_uncommittedTimers)
+    {
+        static_cast<void>(appendPosition);
+        m_timerService.scheduleTimer(correlationId, 0);
+    }
+    m_uncommittedTimers.clear();
+}
+
+void ConsensusModuleAgent::onLeadershipTermStarted(std::int64_t nowNs)
+{
+    notifyNewLeader();
+    m_timeOfLastCommitPositionSendNs = 0;
+    for (auto& tracker : m_pendingServiceMessages)
+    {
+        tracker.restoreUncommittedMessages();
+    }
+    for (const auto& [appendPosition, correlationId] : m_uncommittedTimers)
+    {
+        static_cast<void>(appendPosition);
+        m_timerService.scheduleTimer(correlationId, 0);
+    }
+    m_uncommittedTimers.clear();
+    for (auto& member : m_members)
+    {
+        member.timeOfLastAppendPositionNs = nowNs;
+    }
+}
+
+void ConsensusModuleAgent::sendNewLeadershipTerm(std::int32_t memberId, std::int64_t logLeadershipTermId,
+                                                 bool isStartup, std::int64_t nowNs)
+{
+    auto it = m_consensusPublications.find(memberId);
+    if (it == m_consensusPublications.end() || !m_logPublisher.publication())
+    {
+        return;
+    }
+    ConsensusPublisher::NewLeadershipTerm term{};
+    term.logLeadershipTermId = logLeadershipTermId;
+    term.nextLeadershipTermId = m_leadershipTermId;
+    term.nextTermBaseLogPosition = m_termBaseLogPosition;
+    term.nextLogPosition = ClusterMember::NULL_POSITION;
+    if (logLeadershipTermId < m_leadershipTermId)
+    {
+        // The member's log ends in an older term: tell it where the next term begins in this leader's log, so it
+        // keeps no entry of its own past that point and fetches the rest one term at a time.
+        for (const auto& entry : m_recordingLog->entries())
+        {
+            if (entry.type == RecordingLog::ENTRY_TYPE_TERM && entry.isValid &&
+                entry.leadershipTermId > logLeadershipTermId)
+            {
+                term.nextLeadershipTermId = entry.leadershipTermId;
+                term.nextTermBaseLogPosition = entry.termBaseLogPosition;
+                term.nextLogPosition = entry.logPosition;
+                break;
+            }
+        }
+    }
+    term.leadershipTermId = m_leadershipTermId;
+    term.termBaseLogPosition = m_termBaseLogPosition;
+    term.logPosition = appendPosition();
+    term.leaderRecordingId = m_logRecordingId;
+    term.timestamp = clusterTime(nowNs);
+    term.leaderMemberId = m_thisMember->id;
+    term.logSessionId = m_logSessionId;
+    term.appVersion = 0;
+    term.isStartup = isStartup;
+    m_consensusPublisher.newLeadershipTerm(*it->second, term);
+}
+
+void ConsensusModuleAgent::removeLogDestination(ClusterMember& member)
+{
+    if (member.hasLogDestination && m_logPublisher.publication())
+    {
+        m_logPublisher.publication()->removeDestination("aeron:udp?endpoint=" + member.logEndpoint);
+    }
+    member.hasLogDestination = false;
+}
+
+void ConsensusModuleAgent::addLogDestination(ClusterMember& member)
+{
+    if (!member.hasLogDestination && m_logPublisher.publication())
+    {
+        m_logPublisher.publication()->addDestination("aeron:udp?endpoint=" + member.logEndpoint);
+        member.hasLogDestination = true;
+    }
+}
+
+void ConsensusModuleAgent::stopCatchupReplay(ClusterMember& member)
+{
+    if (member.catchupReplaySessionId != ClusterMember::NULL_VALUE)
+    {
+        try
+        {
+            m_archive->stopReplay(member.catchupReplaySessionId);
+        }
+        catch (const std::exception& e)
+        {
+            // It may have ended by itself (the follower went away).
+            std::cerr << "consensus-module: stopping the catch-up replay of member " << member.id << ": " << e.what()
+                      << std::endl;
+        }
+        member.catchupReplaySessionId = ClusterMember::NULL_VALUE;
+        member.catchupLiveAddedPosition = ClusterMember::NULL_POSITION;
+    }
+}
+
+int ConsensusModuleAgent::updateCatchups(std::int64_t nowNs)
+{
+    int work = 0;
+    const std::int64_t leaderPosition = m_logPublisher.position();
+    const std::int64_t window = std::max<std::int64_t>(m_logTermLength / 8, 4096);
+    for (auto& member : m_members)
+    {
+        if (member.catchupReplaySessionId == ClusterMember::NULL_VALUE)
+        {
+            continue;
+        }
+        if (member.catchupLiveAddedPosition == ClusterMember::NULL_POSITION &&
+            member.leadershipTermId == m_leadershipTermId && member.logPosition >= leaderPosition - window)
+        {
+            // Close enough that the live stream lands inside the image's window: both feed it for a while.
+            addLogDestination(member);
+            member.catchupLiveAddedPosition = leaderPosition;
+            ++work;
+        }
+        else if (member.catchupLiveAddedPosition != ClusterMember::NULL_POSITION &&
+                 member.logPosition >= member.catchupLiveAddedPosition)
+        {
+            stopCatchupReplay(member);
+            auto it = m_consensusPublications.find(member.id);
+            if (it != m_consensusPublications.end())
+            {
+                m_consensusPublisher.stopCatchup(*it->second, m_leadershipTermId, member.id);
+            }
+            std::cout << "consensus-module: member " << member.id << " caught up at " << member.logPosition
+                      << "; live log only from here" << std::endl;
+            ++work;
+        }
+        else if (nowNs - member.timeOfLastAppendPositionNs > m_config.leaderHeartbeatTimeoutNs)
+        {
+            stopCatchupReplay(member);
+            ++work;
+        }
+    }
+    return work;
+}
+
 void ConsensusModuleAgent::onElectionError(const std::exception& error, std::int64_t nowNs)
 {
     // As Aeron: count it and start the election again from INIT, after a pause so a persistent fault (a peer
@@ -373,6 +613,10 @@ int ConsensusModuleAgent::slowTick(std::int64_t nowNs)
         std::cerr << "consensus-module: archive error: " << archiveError << std::endl;
     }
     work += processRejectedSessions(nowNs);
+    if (m_election == nullptr && m_electionRestartDeadlineNs < 0 && isMultiMember())
+    {
+        work += checkLeaderLiveness(nowNs);
+    }
     if (m_role == Role::LEADER && m_election == nullptr)
     {
         work += processPendingSessions(nowNs);
@@ -412,6 +656,7 @@ int ConsensusModuleAgent::leaderWork(std::int64_t nowNs)
         work += pollIngress();
     }
     work += updateLeaderCommitPosition(nowNs);
+    work += updateCatchups(nowNs);
     return work;
 }
 
@@ -794,30 +1039,112 @@ void ConsensusModuleAgent::onCanvassPosition(std::int64_t logLeadershipTermId, s
     if (m_election)
     {
         m_election->onCanvassPosition(logLeadershipTermId, logPosition, leadershipTermId, followerMemberId);
+        return;
     }
-    else if (m_role == Role::LEADER && m_electionRestartDeadlineNs < 0)
+    if (m_role != Role::LEADER || m_electionRestartDeadlineNs >= 0)
     {
-        // A member (re)joining mid-term cannot pick up the live log where it is: start a new term whose log it
-        // joins from its first byte, after fetching what it lacks from this leader's archive.
-        std::cout << "consensus-module: member " << followerMemberId << " canvassed at term " << logLeadershipTermId
-                  << " position " << logPosition << "; starting a new term so it can join" << std::endl;
-        m_election = std::make_unique<Election>(*this, false, m_nowNs);
-        m_election->onCanvassPosition(logLeadershipTermId, logPosition, leadershipTermId, followerMemberId);
+        return;
+    }
+    for (auto& member : m_members)
+    {
+        if (member.id == followerMemberId && member.id != m_thisMember->id)
+        {
+            // A member canvassing a working leader has restarted or lost the log: stop sending it the live log so
+            // it can join by catch-up from where its own log ends, and tell it the term.
+            if (member.hasLogDestination)
+            {
+                std::cout << "consensus-module: member " << followerMemberId << " (re)joining at term "
+                          << logLeadershipTermId << " position " << logPosition << std::endl;
+            }
+            removeLogDestination(member);
+            stopCatchupReplay(member);
+            member.timeOfLastAppendPositionNs = m_nowNs;
+            sendNewLeadershipTerm(member.id, logLeadershipTermId, false, m_nowNs);
+        }
     }
 }
 
 void ConsensusModuleAgent::onNewLeadershipTerm(const ConsensusPublisher::NewLeadershipTerm& term)
 {
+    if (term.leaderMemberId == m_thisMember->id)
+    {
+        return;
+    }
     m_timeOfLastLeaderMessageNs = m_nowNs;
+    if (!m_election && m_electionRestartDeadlineNs < 0 && term.leadershipTermId > m_leadershipTermId)
+    {
+        enterElection("a newer leadership term");
+    }
     if (m_election)
     {
         m_election->onNewLeadershipTerm(term);
     }
-    else if (m_role == Role::FOLLOWER && term.leadershipTermId > m_leadershipTermId && m_electionRestartDeadlineNs < 0)
+}
+
+void ConsensusModuleAgent::onRequestVote(std::int64_t logLeadershipTermId, std::int64_t logPosition,
+                                         std::int64_t candidateTermId, std::int32_t candidateMemberId)
+{
+    if (!m_election && m_electionRestartDeadlineNs < 0 && candidateTermId > m_leadershipTermId &&
+        m_config.appointedLeaderId == ClusterMember::NULL_MEMBER_ID)
     {
-        m_election = std::make_unique<Election>(*this, false, m_nowNs);
-        m_election->onNewLeadershipTerm(term);
+        enterElection("a vote request for a newer term");
     }
+    if (m_election)
+    {
+        m_election->onRequestVote(logLeadershipTermId, logPosition, candidateTermId, candidateMemberId);
+    }
+}
+
+void ConsensusModuleAgent::onVote(std::int64_t candidateTermId, std::int64_t logLeadershipTermId,
+                                  std::int64_t logPosition, std::int32_t candidateMemberId,
+                                  std::int32_t followerMemberId, bool vote)
+{
+    static_cast<void>(logLeadershipTermId);
+    static_cast<void>(logPosition);
+    if (m_election)
+    {
+        m_election->onVote(candidateTermId, candidateMemberId, followerMemberId, vote);
+    }
+}
+
+void ConsensusModuleAgent::onCatchupPosition(std::int64_t leadershipTermId, std::int64_t logPosition,
+                                             std::int32_t followerMemberId, std::string_view catchupEndpoint)
+{
+    if (m_role != Role::LEADER || leadershipTermId != m_leadershipTermId || m_logRecordingId < 0)
+    {
+        return;
+    }
+    for (auto& member : m_members)
+    {
+        if (member.id != followerMemberId || member.id == m_thisMember->id ||
+            member.catchupReplaySessionId != ClusterMember::NULL_VALUE)
+        {
+            continue;
+        }
+        if (catchupEndpoint != member.logEndpoint)
+        {
+            onInvalidIngress("catch-up requested to an endpoint that is not the member's log endpoint");
+            return;
+        }
+        removeLogDestination(member);
+        // The replay carries the live log's session id and positions, so it feeds the same image on the follower,
+        // which the live stream joins once the follower is close (updateCatchups).
+        const std::string channel = "aeron:udp?endpoint=" + member.logEndpoint + "|session-id=" +
+            std::to_string(m_logSessionId);
+        member.catchupReplaySessionId = m_archive->startReplay(m_logRecordingId, logPosition,
+                                                               std::numeric_limits<std::int64_t>::max(), channel,
+                                                               m_config.logStreamId);
+        member.catchupLiveAddedPosition = ClusterMember::NULL_POSITION;
+        member.timeOfLastAppendPositionNs = m_nowNs;
+        std::cout << "consensus-module: catch-up replay for member " << member.id << " from " << logPosition
+                  << std::endl;
+    }
+}
+
+void ConsensusModuleAgent::onStopCatchup(std::int64_t leadershipTermId, std::int32_t followerMemberId)
+{
+    static_cast<void>(leadershipTermId);
+    static_cast<void>(followerMemberId);
 }
 
 void ConsensusModuleAgent::onAppendPosition(std::int64_t leadershipTermId, std::int64_t logPosition,

@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <random>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -84,6 +85,13 @@ public:
     void onNewLeadershipTerm(const ConsensusPublisher::NewLeadershipTerm& term);
     void onAppendPosition(std::int64_t leadershipTermId, std::int64_t logPosition, std::int32_t followerMemberId);
     void onCommitPosition(std::int64_t leadershipTermId, std::int64_t logPosition, std::int32_t leaderMemberId);
+    void onRequestVote(std::int64_t logLeadershipTermId, std::int64_t logPosition, std::int64_t candidateTermId,
+                       std::int32_t candidateMemberId);
+    void onVote(std::int64_t candidateTermId, std::int64_t logLeadershipTermId, std::int64_t logPosition,
+                std::int32_t candidateMemberId, std::int32_t followerMemberId, bool vote);
+    void onCatchupPosition(std::int64_t leadershipTermId, std::int64_t logPosition, std::int32_t followerMemberId,
+                           std::string_view catchupEndpoint);
+    void onStopCatchup(std::int64_t leadershipTermId, std::int32_t followerMemberId);
 
     // Services (ConsensusModuleAdapter).
     void onScheduleTimer(std::int64_t correlationId, std::int64_t deadline);
@@ -117,6 +125,22 @@ private:
     // Duty cycle.
     int slowTick(std::int64_t nowNs);
     void onElectionError(const std::exception& error, std::int64_t nowNs);
+    /// Leaves the current term (leader heartbeat lost, quorum lost, a higher term seen): starts an election.
+    void enterElection(const char* reason, std::int32_t gracefulClosedLeaderId = -1);
+    /// Election INIT outside start-up: stop appending or following, restore what was not committed.
+    void prepareForNewLeadership(std::int64_t nowNs);
+    /// LEADER_READY done: sessions hear of the new leader, uncommitted work is redone in this term.
+    void onLeadershipTermStarted(std::int64_t nowNs);
+    /// A NewLeadershipTerm for memberId, whose log ends in term logLeadershipTermId: this leader's current term,
+    /// and the term that follows the member's in this leader's log (where the member's log must end before it).
+    void sendNewLeadershipTerm(std::int32_t memberId, std::int64_t logLeadershipTermId, bool isStartup,
+                               std::int64_t nowNs);
+    int checkLeaderLiveness(std::int64_t nowNs);
+    /// Leader: moves catching-up followers from the archive replay to the live log.
+    int updateCatchups(std::int64_t nowNs);
+    void removeLogDestination(ClusterMember& member);
+    void addLogDestination(ClusterMember& member);
+    void stopCatchupReplay(ClusterMember& member);
     int consensusWork(std::int64_t nowNs);
     int leaderWork(std::int64_t nowNs);
     int followerWork(std::int64_t nowNs);
@@ -253,6 +277,8 @@ private:
     std::unique_ptr<Election> m_election;
     /// The recording a replication from the leader created (from the archive's REPLICATE signal).
     std::int64_t m_replicatedRecordingId = RecordingLog::NULL_VALUE;
+    /// Nomination delays; seeded per member so the simulator can reproduce a run.
+    std::mt19937_64 m_random;
     Role m_role = Role::FOLLOWER;
     ConsensusModuleState m_state = ConsensusModuleState::INIT;
     std::int64_t m_slowTickDeadlineNs = 0;

@@ -3,6 +3,10 @@
 #include "cox/cluster/client/ClusterClient.hpp"
 #include "cox/codecs/cluster/AppendPosition.hpp"
 #include "cox/codecs/cluster/CanvassPosition.hpp"
+#include "cox/codecs/cluster/CatchupPosition.hpp"
+#include "cox/codecs/cluster/RequestVote.hpp"
+#include "cox/codecs/cluster/StopCatchup.hpp"
+#include "cox/codecs/cluster/Vote.hpp"
 #include "cox/codecs/cluster/CommitPosition.hpp"
 #include "cox/codecs/cluster/MessageHeader.hpp"
 #include "cox/codecs/cluster/NewLeadershipTerm.hpp"
@@ -57,6 +61,66 @@ bool ConsensusPublisher::newLeadershipTerm(transport::ExclusivePublication& publ
         .logSessionId(term.logSessionId)
         .appVersion(term.appVersion)
         .isStartup(term.isStartup ? cc::BooleanType::TRUE : cc::BooleanType::FALSE);
+    return offer(publication, cc::MessageHeaderEncoder::ENCODED_LENGTH + encoder.encodedLength());
+}
+
+bool ConsensusPublisher::requestVote(transport::ExclusivePublication& publication, std::int64_t logLeadershipTermId,
+                                     std::int64_t logPosition, std::int64_t candidateTermId,
+                                     std::int32_t candidateMemberId) noexcept
+{
+    cc::MessageHeaderEncoder header;
+    cc::RequestVoteEncoder encoder;
+    encoder.wrapAndApplyHeader(m_scratch.data(), 0, m_scratch.size(), header)
+        .logLeadershipTermId(logLeadershipTermId)
+        .logPosition(logPosition)
+        .candidateTermId(candidateTermId)
+        .candidateMemberId(candidateMemberId)
+        .protocolVersion(CONSENSUS_PROTOCOL_VERSION);
+    return offer(publication, cc::MessageHeaderEncoder::ENCODED_LENGTH + encoder.encodedLength());
+}
+
+bool ConsensusPublisher::vote(transport::ExclusivePublication& publication, std::int64_t candidateTermId,
+                              std::int64_t logLeadershipTermId, std::int64_t logPosition,
+                              std::int32_t candidateMemberId, std::int32_t followerMemberId, bool vote) noexcept
+{
+    cc::MessageHeaderEncoder header;
+    cc::VoteEncoder encoder;
+    encoder.wrapAndApplyHeader(m_scratch.data(), 0, m_scratch.size(), header)
+        .candidateTermId(candidateTermId)
+        .logLeadershipTermId(logLeadershipTermId)
+        .logPosition(logPosition)
+        .candidateMemberId(candidateMemberId)
+        .followerMemberId(followerMemberId)
+        .vote(vote ? cc::BooleanType::TRUE : cc::BooleanType::FALSE);
+    return offer(publication, cc::MessageHeaderEncoder::ENCODED_LENGTH + encoder.encodedLength());
+}
+
+bool ConsensusPublisher::catchupPosition(transport::ExclusivePublication& publication, std::int64_t leadershipTermId,
+                                         std::int64_t logPosition, std::int32_t followerMemberId,
+                                         std::string_view catchupEndpoint) noexcept
+{
+    if (catchupEndpoint.size() > m_scratch.size() - 64)
+    {
+        return false;
+    }
+    cc::MessageHeaderEncoder header;
+    cc::CatchupPositionEncoder encoder;
+    encoder.wrapAndApplyHeader(m_scratch.data(), 0, m_scratch.size(), header)
+        .leadershipTermId(leadershipTermId)
+        .logPosition(logPosition)
+        .followerMemberId(followerMemberId)
+        .putCatchupEndpoint(catchupEndpoint);
+    return offer(publication, cc::MessageHeaderEncoder::ENCODED_LENGTH + encoder.encodedLength());
+}
+
+bool ConsensusPublisher::stopCatchup(transport::ExclusivePublication& publication, std::int64_t leadershipTermId,
+                                     std::int32_t followerMemberId) noexcept
+{
+    cc::MessageHeaderEncoder header;
+    cc::StopCatchupEncoder encoder;
+    encoder.wrapAndApplyHeader(m_scratch.data(), 0, m_scratch.size(), header)
+        .leadershipTermId(leadershipTermId)
+        .followerMemberId(followerMemberId);
     return offer(publication, cc::MessageHeaderEncoder::ENCODED_LENGTH + encoder.encodedLength());
 }
 

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string_view>
 
 namespace cox::transport
 {
@@ -36,6 +37,16 @@ public:
         bool isStartup;
     };
     bool newLeadershipTerm(transport::ExclusivePublication& publication, const NewLeadershipTerm& term) noexcept;
+    bool requestVote(transport::ExclusivePublication& publication, std::int64_t logLeadershipTermId,
+                     std::int64_t logPosition, std::int64_t candidateTermId, std::int32_t candidateMemberId) noexcept;
+    bool vote(transport::ExclusivePublication& publication, std::int64_t candidateTermId,
+              std::int64_t logLeadershipTermId, std::int64_t logPosition, std::int32_t candidateMemberId,
+              std::int32_t followerMemberId, bool vote) noexcept;
+    bool catchupPosition(transport::ExclusivePublication& publication, std::int64_t leadershipTermId,
+                         std::int64_t logPosition, std::int32_t followerMemberId,
+                         std::string_view catchupEndpoint) noexcept;
+    bool stopCatchup(transport::ExclusivePublication& publication, std::int64_t leadershipTermId,
+                     std::int32_t followerMemberId) noexcept;
     bool appendPosition(transport::ExclusivePublication& publication, std::int64_t leadershipTermId,
                         std::int64_t logPosition, std::int32_t followerMemberId) noexcept;
     bool commitPosition(transport::ExclusivePublication& publication, std::int64_t leadershipTermId,

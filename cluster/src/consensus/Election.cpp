@@ -31,15 +31,12 @@ std::int32_t termLengthOf(const std::string& channel)
     const auto termLength = channelParam(channel, "term-length");
     return termLength ? static_cast<std::int32_t>(transport::ChannelUri::parseSize(*termLength)) : 16 * 1024 * 1024;
 }
-
-std::string withEndpoint(const std::string& channel, const std::string& endpoint)
-{
-    return withParam(channel, "endpoint", endpoint);
-}
 } // namespace
 
-Election::Election(ConsensusModuleAgent& agent, bool isNodeStartup, std::int64_t nowNs)
-    : m_agent(agent), m_isNodeStartup(isNodeStartup), m_stateEnteredNs(nowNs)
+Election::Election(ConsensusModuleAgent& agent, bool isNodeStartup, std::int64_t nowNs,
+                   std::int32_t gracefulClosedLeaderId)
+    : m_agent(agent), m_isNodeStartup(isNodeStartup), m_stateEnteredNs(nowNs),
+      m_gracefulClosedLeaderId(gracefulClosedLeaderId)
 {
     m_agent.state(ConsensusModuleState::INIT);
     m_agent.m_electionCountCounter->setOrdered(m_agent.m_electionCountCounter->get() + 1);
@@ -47,6 +44,11 @@ Election::Election(ConsensusModuleAgent& agent, bool isNodeStartup, std::int64_t
 }
 
 Election::~Election() = default;
+
+bool Election::isAppointedMode() const noexcept
+{
+    return m_agent.m_members.size() == 1 || m_agent.m_config.appointedLeaderId != ClusterMember::NULL_MEMBER_ID;
+}
 
 bool Election::isAppointedLeader() const noexcept
 {
@@ -70,8 +72,8 @@ std::int64_t Election::recordedLogPosition() const
 void Election::transitionTo(ElectionState newState, std::int64_t nowNs)
 {
     std::cout << "election: member " << m_agent.m_thisMember->id << " " << toString(m_state) << " -> "
-              << toString(newState) << " (term " << m_agent.m_leadershipTermId << ", log position "
-              << m_agent.m_logAdapterPosition << ")" << std::endl;
+              << toString(newState) << " (term " << m_agent.m_leadershipTermId << ", candidate term "
+              << m_candidateTermId << ", log position " << m_agent.m_logAdapterPosition << ")" << std::endl;
     m_state = newState;
     m_stateEnteredNs = nowNs;
     m_timeOfLastStatusNs = 0;
@@ -84,18 +86,30 @@ int Election::doWork(std::int64_t nowNs)
     {
     case ElectionState::INIT:
         return init(nowNs);
+    case ElectionState::CANVASS:
+        return canvass(nowNs);
+    case ElectionState::NOMINATE:
+        return nominate(nowNs);
+    case ElectionState::CANDIDATE_BALLOT:
+        return candidateBallot(nowNs);
+    case ElectionState::FOLLOWER_BALLOT:
+        return followerBallot(nowNs);
     case ElectionState::LEADER_REPLAY:
         return leaderReplay(nowNs);
     case ElectionState::LEADER_INIT:
         return leaderInit(nowNs);
     case ElectionState::LEADER_READY:
         return leaderReady(nowNs);
-    case ElectionState::CANVASS:
-        return canvass(nowNs);
     case ElectionState::FOLLOWER_LOG_REPLICATION:
         return followerLogReplication(nowNs);
     case ElectionState::FOLLOWER_REPLAY:
         return followerReplay(nowNs);
+    case ElectionState::FOLLOWER_CATCHUP_INIT:
+        return followerCatchupInit(nowNs);
+    case ElectionState::FOLLOWER_CATCHUP_AWAIT:
+        return followerCatchupAwait(nowNs);
+    case ElectionState::FOLLOWER_CATCHUP:
+        return followerCatchup(nowNs);
     case ElectionState::FOLLOWER_LOG_INIT:
         return followerLogInit(nowNs);
     case ElectionState::FOLLOWER_LOG_AWAIT:
@@ -109,34 +123,376 @@ int Election::doWork(std::int64_t nowNs)
 
 int Election::init(std::int64_t nowNs)
 {
-    if (m_isNodeStartup && !m_agent.allServicesAcked(0))
+    auto& agent = m_agent;
+    if (m_isNodeStartup && !agent.allServicesAcked(0))
     {
         return 0; // Services not started yet.
     }
+    if (!m_isNodeStartup && !m_isPrepared)
+    {
+        // Leave the old term: stop appending or following, so the recording stops where this member's log ends.
+        agent.prepareForNewLeadership(nowNs);
+        m_isPrepared = true;
+    }
+    if (!m_isNodeStartup && agent.m_logRecordingId >= 0 &&
+        agent.m_archive->getRecordingPosition(agent.m_logRecordingId) != NULL_POSITION)
+    {
+        return 0; // The archive is still writing the old term's tail.
+    }
+    m_appendPosition = m_isNodeStartup ? agent.m_recoveryPlan->appendedLogPosition : recordedLogPosition();
+    const RecordingLog::Entry* lastTerm = agent.m_recordingLog->findLastTerm();
+    m_logLeadershipTermId = lastTerm ? lastTerm->leadershipTermId : RecordingLog::NULL_VALUE;
+    m_candidateTermId = std::max(agent.m_nodeState->candidateTermId(), agent.m_leadershipTermId);
+
     if (isAppointedLeader())
     {
-        const std::int64_t recorded = m_isNodeStartup ? m_agent.m_recoveryPlan->appendedLogPosition : 0;
-        if (m_isNodeStartup && m_agent.m_recoveryPlan->log && recorded > m_agent.m_logAdapterPosition)
-        {
-            m_logReplay = std::make_unique<LogReplay>(m_agent, m_agent.m_recoveryPlan->log->recordingId,
-                                                      m_agent.m_logAdapterPosition, recorded);
-            transitionTo(ElectionState::LEADER_REPLAY, nowNs);
-        }
-        else
-        {
-            transitionTo(ElectionState::LEADER_INIT, nowNs);
-        }
+        m_candidateTermId = std::max({m_candidateTermId, agent.m_recoveryPlan->lastLeadershipTermId,
+                                      agent.m_leadershipTermId}) + 1;
+        agent.m_nodeState->updateCandidateTermId(m_candidateTermId, m_appendPosition, agent.m_context.epochClock->time());
+        becomeLeader(nowNs);
+        return 1;
+    }
+    agent.role(Role::FOLLOWER);
+    m_canvassDeadlineNs = nowNs + (m_isNodeStartup ? agent.m_config.startupCanvassTimeoutNs : 0);
+    for (auto& member : agent.m_members)
+    {
+        member.reset();
+    }
+    transitionTo(ElectionState::CANVASS, nowNs);
+    if (m_pendingVoteRequest)
+    {
+        const VoteRequest request = *m_pendingVoteRequest;
+        m_pendingVoteRequest.reset();
+        onRequestVote(request.logLeadershipTermId, request.logPosition, request.candidateTermId,
+                      request.candidateMemberId);
+    }
+    return 1;
+}
+
+void Election::becomeLeader(std::int64_t nowNs)
+{
+    if (m_agent.m_logRecordingId >= 0 && m_appendPosition > m_agent.m_logAdapterPosition)
+    {
+        m_logReplay = std::make_unique<LogReplay>(m_agent, m_agent.m_logRecordingId, m_agent.m_logAdapterPosition,
+                                                  m_appendPosition);
+        transitionTo(ElectionState::LEADER_REPLAY, nowNs);
     }
     else
     {
-        if (!m_isNodeStartup)
-        {
-            // A new term while active: keep applying the old term until the leader's term base (set on the
-            // NewLeadershipTerm that started this election).
-            m_agent.role(Role::FOLLOWER);
-        }
-        transitionTo(ElectionState::CANVASS, nowNs);
+        transitionTo(ElectionState::LEADER_INIT, nowNs);
     }
+}
+
+void Election::sendCanvassPositions(std::int64_t nowNs)
+{
+    auto& agent = m_agent;
+    if (nowNs < m_timeOfLastStatusNs + agent.m_config.electionStatusIntervalNs)
+    {
+        return;
+    }
+    m_timeOfLastStatusNs = nowNs;
+    for (auto& [memberId, publication] : agent.m_consensusPublications)
+    {
+        if (isAppointedMode() && memberId != agent.m_config.appointedLeaderId)
+        {
+            continue;
+        }
+        agent.m_consensusPublisher.canvassPosition(*publication, m_logLeadershipTermId, m_appendPosition,
+                                                   agent.m_leadershipTermId, agent.m_thisMember->id);
+    }
+}
+
+int Election::canvass(std::int64_t nowNs)
+{
+    auto& agent = m_agent;
+    if (m_leaderTerm)
+    {
+        return joinLeaderTerm(nowNs);
+    }
+    sendCanvassPositions(nowNs);
+    if (isAppointedMode())
+    {
+        return 0; // Only the appointed member leads; wait for its NewLeadershipTerm.
+    }
+    ClusterMember& self = *agent.m_thisMember;
+    self.leadershipTermId = m_logLeadershipTermId;
+    self.logPosition = m_appendPosition;
+    self.timeOfLastAppendPositionNs = nowNs;
+    const bool unanimous = isUnanimousCandidate(agent.m_members, self, m_gracefulClosedLeaderId);
+    const bool quorum = nowNs >= m_canvassDeadlineNs && isQuorumCandidate(agent.m_members, self);
+    if (unanimous || quorum)
+    {
+        const std::int64_t window = std::max<std::int64_t>(1, agent.m_config.electionTimeoutNs / 2);
+        m_nominationDeadlineNs = nowNs + static_cast<std::int64_t>(agent.m_random() % static_cast<std::uint64_t>(window));
+        transitionTo(ElectionState::NOMINATE, nowNs);
+        return 1;
+    }
+    return 0;
+}
+
+int Election::nominate(std::int64_t nowNs)
+{
+    auto& agent = m_agent;
+    if (m_leaderTerm)
+    {
+        transitionTo(ElectionState::CANVASS, nowNs);
+        return 1;
+    }
+    sendCanvassPositions(nowNs);
+    if (nowNs < m_nominationDeadlineNs)
+    {
+        return 0;
+    }
+    // The candidate term is on disk before any vote is asked for, whatever the log's sync level.
+    m_candidateTermId = std::max(agent.m_nodeState->candidateTermId(), m_candidateTermId) + 1;
+    const std::int64_t nowMs = agent.m_context.epochClock->time();
+    agent.m_nodeState->updateCandidateTermId(m_candidateTermId, m_appendPosition, nowMs);
+    agent.m_nodeState->recordVote(m_candidateTermId, agent.m_thisMember->id, m_appendPosition, nowMs);
+    for (auto& member : agent.m_members)
+    {
+        member.vote = Vote::NONE;
+        member.isBallotSent = false;
+        member.candidateTermId = ClusterMember::NULL_VALUE;
+    }
+    agent.m_thisMember->vote = Vote::YES;
+    agent.m_thisMember->candidateTermId = m_candidateTermId;
+    agent.m_thisMember->isBallotSent = true;
+    agent.role(Role::CANDIDATE);
+    transitionTo(ElectionState::CANDIDATE_BALLOT, nowNs);
+    return 1;
+}
+
+int Election::candidateBallot(std::int64_t nowNs)
+{
+    auto& agent = m_agent;
+    int work = 0;
+    for (auto& member : agent.m_members)
+    {
+        if (member.isBallotSent)
+        {
+            continue;
+        }
+        auto it = agent.m_consensusPublications.find(member.id);
+        if (it != agent.m_consensusPublications.end() &&
+            agent.m_consensusPublisher.requestVote(*it->second, m_logLeadershipTermId, m_appendPosition,
+                                                   m_candidateTermId, agent.m_thisMember->id))
+        {
+            member.isBallotSent = true;
+            ++work;
+        }
+    }
+    if (isUnanimousLeader(agent.m_members, m_candidateTermId, m_gracefulClosedLeaderId))
+    {
+        becomeLeader(nowNs);
+        return work + 1;
+    }
+    if (nowNs >= m_stateEnteredNs + agent.m_config.electionTimeoutNs)
+    {
+        if (hasMajorityVote(agent.m_members, m_candidateTermId))
+        {
+            becomeLeader(nowNs);
+        }
+        else
+        {
+            agent.role(Role::FOLLOWER);
+            m_canvassDeadlineNs = nowNs;
+            transitionTo(ElectionState::CANVASS, nowNs);
+        }
+        return work + 1;
+    }
+    return work;
+}
+
+int Election::followerBallot(std::int64_t nowNs)
+{
+    if (m_leaderTerm)
+    {
+        transitionTo(ElectionState::CANVASS, nowNs);
+        return 1;
+    }
+    if (nowNs >= m_stateEnteredNs + m_agent.m_config.electionTimeoutNs)
+    {
+        m_canvassDeadlineNs = nowNs;
+        transitionTo(ElectionState::CANVASS, nowNs);
+        return 1;
+    }
+    return 0;
+}
+
+void Election::vote(std::int32_t candidateMemberId, std::int64_t candidateTermId, bool vote)
+{
+    auto it = m_agent.m_consensusPublications.find(candidateMemberId);
+    if (it != m_agent.m_consensusPublications.end())
+    {
+        m_agent.m_consensusPublisher.vote(*it->second, candidateTermId, m_logLeadershipTermId, m_appendPosition,
+                                          candidateMemberId, m_agent.m_thisMember->id, vote);
+    }
+}
+
+void Election::onRequestVote(std::int64_t logLeadershipTermId, std::int64_t logPosition,
+                             std::int64_t candidateTermId, std::int32_t candidateMemberId)
+{
+    auto& agent = m_agent;
+    if (isAppointedMode() || candidateMemberId == agent.m_thisMember->id)
+    {
+        return;
+    }
+    if (m_state == ElectionState::INIT)
+    {
+        m_pendingVoteRequest = VoteRequest{logLeadershipTermId, logPosition, candidateTermId, candidateMemberId};
+        return;
+    }
+    const std::int64_t nowMs = agent.m_context.epochClock->time();
+    if (candidateTermId <= std::max(agent.m_nodeState->candidateTermId(), m_candidateTermId))
+    {
+        vote(candidateMemberId, candidateTermId, false);
+        return;
+    }
+    if (compareLog(m_logLeadershipTermId, m_appendPosition, logLeadershipTermId, logPosition) > 0)
+    {
+        // This log is more recent: no vote, but the term moves on so an old term cannot be reused.
+        m_candidateTermId = agent.m_nodeState->proposeMaxCandidateTermId(candidateTermId, m_appendPosition, nowMs);
+        vote(candidateMemberId, candidateTermId, false);
+        return;
+    }
+    if (m_state == ElectionState::CANVASS || m_state == ElectionState::NOMINATE ||
+        m_state == ElectionState::CANDIDATE_BALLOT || m_state == ElectionState::FOLLOWER_BALLOT)
+    {
+        m_candidateTermId = candidateTermId;
+        agent.m_nodeState->updateCandidateTermId(candidateTermId, m_appendPosition, nowMs);
+        agent.m_nodeState->recordVote(candidateTermId, candidateMemberId, m_appendPosition, nowMs);
+        vote(candidateMemberId, candidateTermId, true);
+        agent.role(Role::FOLLOWER);
+        transitionTo(ElectionState::FOLLOWER_BALLOT, agent.m_nowNs);
+    }
+}
+
+void Election::onVote(std::int64_t candidateTermId, std::int32_t candidateMemberId, std::int32_t followerMemberId,
+                      bool vote)
+{
+    if (m_state != ElectionState::CANDIDATE_BALLOT || candidateTermId != m_candidateTermId ||
+        candidateMemberId != m_agent.m_thisMember->id)
+    {
+        return;
+    }
+    for (auto& member : m_agent.m_members)
+    {
+        if (member.id == followerMemberId)
+        {
+            member.candidateTermId = candidateTermId;
+            member.vote = vote ? Vote::YES : Vote::NO;
+        }
+    }
+}
+
+void Election::onCanvassPosition(std::int64_t logLeadershipTermId, std::int64_t logPosition,
+                                 std::int64_t leadershipTermId, std::int32_t followerMemberId)
+{
+    static_cast<void>(leadershipTermId);
+    auto& agent = m_agent;
+    for (auto& member : agent.m_members)
+    {
+        if (member.id == followerMemberId && member.id != agent.m_thisMember->id)
+        {
+            if (m_state == ElectionState::CANVASS || m_state == ElectionState::NOMINATE ||
+                m_state == ElectionState::CANDIDATE_BALLOT || m_state == ElectionState::FOLLOWER_BALLOT)
+            {
+                member.leadershipTermId = logLeadershipTermId;
+                member.logPosition = logPosition;
+            }
+            member.timeOfLastAppendPositionNs = agent.m_nowNs;
+        }
+    }
+    if (agent.m_role == Role::LEADER && m_state == ElectionState::LEADER_READY)
+    {
+        sendNewLeadershipTerm(followerMemberId, logLeadershipTermId, agent.m_nowNs);
+    }
+}
+
+void Election::onNewLeadershipTerm(const ConsensusPublisher::NewLeadershipTerm& term)
+{
+    auto& agent = m_agent;
+    if (term.leaderMemberId == agent.m_thisMember->id)
+    {
+        return;
+    }
+    if (isAppointedMode() && term.leaderMemberId != agent.m_config.appointedLeaderId)
+    {
+        return;
+    }
+    if (m_state == ElectionState::INIT || term.logLeadershipTermId != m_logLeadershipTermId)
+    {
+        // Not tailored to this member's log: canvassing brings one that is.
+        return;
+    }
+    const bool acceptable = m_state == ElectionState::CANVASS || m_state == ElectionState::NOMINATE ||
+        ((m_state == ElectionState::CANDIDATE_BALLOT || m_state == ElectionState::FOLLOWER_BALLOT) &&
+         term.leadershipTermId >= m_candidateTermId);
+    if (!acceptable || term.leadershipTermId < m_candidateTermId)
+    {
+        if (m_leaderTerm && term.leadershipTermId == m_leaderTerm->leadershipTermId)
+        {
+            m_leaderTerm->logPosition = term.logPosition;
+        }
+        return;
+    }
+    if (!m_leaderTerm || term.leadershipTermId > m_leaderTerm->leadershipTermId)
+    {
+        m_leaderTerm = term;
+        m_candidateTermId = agent.m_nodeState->proposeMaxCandidateTermId(term.leadershipTermId, m_appendPosition,
+                                                                         agent.m_context.epochClock->time());
+        agent.role(Role::FOLLOWER);
+        if (m_state != ElectionState::CANVASS)
+        {
+            transitionTo(ElectionState::CANVASS, agent.m_nowNs);
+        }
+    }
+}
+
+int Election::joinLeaderTerm(std::int64_t nowNs)
+{
+    auto& agent = m_agent;
+    const auto& term = *m_leaderTerm;
+    for (auto& member : agent.m_members)
+    {
+        if (member.id == term.leaderMemberId)
+        {
+            agent.m_leaderMember = &member;
+        }
+    }
+    // Where this member's log must end: at the start of the term after its own in the leader's log (anything of
+    // its own past that was never committed), or nowhere if its log is already in the leader's term.
+    const bool inLeaderTerm = m_logLeadershipTermId == term.leadershipTermId;
+    const std::int64_t stopPosition = inLeaderTerm ? term.logPosition : term.nextTermBaseLogPosition;
+    if (!inLeaderTerm && m_appendPosition > stopPosition)
+    {
+        std::cout << "election: member " << agent.m_thisMember->id << " truncates its uncommitted log from "
+                  << m_appendPosition << " to " << stopPosition << ", where term " << term.nextLeadershipTermId
+                  << " begins" << std::endl;
+        agent.m_archive->truncateRecording(agent.m_logRecordingId, stopPosition);
+        m_appendPosition = stopPosition;
+    }
+    m_catchupJoinPosition = term.logPosition;
+    if (!inLeaderTerm && m_appendPosition < stopPosition)
+    {
+        transitionTo(ElectionState::FOLLOWER_LOG_REPLICATION, nowNs);
+        return 1;
+    }
+    if (!inLeaderTerm && term.nextLeadershipTermId != term.leadershipTermId)
+    {
+        // This member's log now ends exactly where an intermediate term began: record that term and ask again.
+        if (agent.m_recordingLog->findTermEntry(term.nextLeadershipTermId) == nullptr && agent.m_logRecordingId >= 0)
+        {
+            agent.m_recordingLog->appendTerm(agent.m_logRecordingId, term.nextLeadershipTermId,
+                                             term.nextTermBaseLogPosition, term.timestamp);
+            agent.m_recordingLog->force(static_cast<archive::FileSyncLevel>(agent.m_config.fileSyncLevel));
+        }
+        m_logLeadershipTermId = term.nextLeadershipTermId;
+        m_leaderTerm.reset();
+        m_timeOfLastStatusNs = 0;
+        return 1;
+    }
+    transitionTo(ElectionState::FOLLOWER_REPLAY, nowNs);
     return 1;
 }
 
@@ -156,40 +512,22 @@ int Election::leaderInit(std::int64_t nowNs)
 {
     auto& agent = m_agent;
     const auto& config = agent.m_config;
-    std::int64_t termBase = 0;
-    if (m_isNodeStartup)
-    {
-        termBase = agent.m_recoveryPlan->appendedLogPosition;
-    }
-    else
-    {
-        // Close the current term's log where it stands; its recording then stops there.
-        termBase = agent.m_logPublisher.position();
-        if (agent.m_logPublisher.publication())
-        {
-            agent.m_logPublisher.disconnect();
-            agent.m_appendPositionCounterId = -1;
-        }
-        if (agent.m_logRecordingId >= 0 &&
-            agent.m_archive->getRecordingPosition(agent.m_logRecordingId) != NULL_POSITION)
-        {
-            return 0; // The archive is still recording the old term's tail.
-        }
-        termBase = std::max(termBase, recordedLogPosition());
-    }
-
-    const std::int64_t nowMs = agent.m_context.epochClock->time();
-    const std::int64_t lastTerm = std::max({agent.m_recoveryPlan->lastLeadershipTermId,
-                                            agent.m_nodeState->candidateTermId(), agent.m_leadershipTermId});
-    const std::int64_t term = lastTerm + 1;
-    // The term is on disk before anything of it is sent, whatever the log's sync level.
-    agent.m_nodeState->updateCandidateTermId(term, termBase, nowMs);
-
+    const std::int64_t termBase = m_appendPosition;
     if (agent.m_logRecordingId >= 0 && agent.m_logTermLength == 0)
     {
         const auto& log = agent.m_recoveryPlan->log;
         agent.m_logInitialTermId = log ? log->initialTermId : DEFAULT_INITIAL_TERM_ID;
         agent.m_logTermLength = log ? log->termBufferLength : termLengthOf(config.logChannel);
+        if (!log)
+        {
+            archive::RecordingDescriptor descriptor{};
+            if (agent.m_archive->listRecording(agent.m_logRecordingId,
+                                               [&](const archive::RecordingDescriptor& d) { descriptor = d; }) > 0)
+            {
+                agent.m_logInitialTermId = descriptor.initialTermId;
+                agent.m_logTermLength = descriptor.termBufferLength;
+            }
+        }
     }
     if (agent.m_logTermLength == 0)
     {
@@ -207,11 +545,12 @@ int Election::leaderInit(std::int64_t nowNs)
     agent.m_logSessionId = publication->sessionId();
     if (agent.isMultiMember())
     {
-        for (const auto& member : agent.m_members)
+        for (auto& member : agent.m_members)
         {
             if (member.id != agent.m_thisMember->id)
             {
                 publication->addDestination("aeron:udp?endpoint=" + member.logEndpoint);
+                member.hasLogDestination = true;
             }
         }
     }
@@ -231,23 +570,15 @@ int Election::leaderInit(std::int64_t nowNs)
             agent.m_logRecordingId, recordingChannel, config.logStreamId, archive::SourceLocation::LOCAL, true);
     }
 
-    agent.m_leadershipTermId = term;
+    agent.m_leadershipTermId = m_candidateTermId;
     agent.m_termBaseLogPosition = termBase;
-    agent.m_leadershipTermIdCounter->setOrdered(term);
+    agent.m_leadershipTermIdCounter->setOrdered(m_candidateTermId);
     agent.m_leaderMember = agent.m_thisMember;
     agent.role(Role::LEADER);
     agent.m_logAdapterPosition = termBase;
     if (agent.m_commitPositionCounter->get() < termBase)
     {
         agent.m_commitPositionCounter->setOrdered(termBase);
-    }
-    for (auto& member : agent.m_members)
-    {
-        if (member.id != agent.m_thisMember->id)
-        {
-            member.logPosition = ClusterMember::NULL_POSITION;
-            member.leadershipTermId = ClusterMember::NULL_VALUE;
-        }
     }
     m_termAppended = false;
     m_joinAckId = agent.m_serviceAcks.empty() ? 0 : agent.m_serviceAcks.front().nextAckId;
@@ -274,10 +605,9 @@ int Election::leaderReady(std::int64_t nowNs)
             return 0;
         }
         agent.m_appendPositionCounterId = counterId;
-        const std::int64_t recordingId = archive::RecordingPos::getRecordingId(agent.m_aeron->countersReader(), counterId);
         if (agent.m_logRecordingId < 0)
         {
-            agent.m_logRecordingId = recordingId;
+            agent.m_logRecordingId = archive::RecordingPos::getRecordingId(agent.m_aeron->countersReader(), counterId);
         }
         ++work;
     }
@@ -296,7 +626,8 @@ int Election::leaderReady(std::int64_t nowNs)
         {
             if (member.id != agent.m_thisMember->id && member.leadershipTermId != agent.m_leadershipTermId)
             {
-                sendNewLeadershipTerm(member.id, agent.m_leadershipTermId, nowNs);
+                // Tailored to the log term the member last canvassed with (unknown: it canvasses and gets one).
+                sendNewLeadershipTerm(member.id, member.leadershipTermId, nowNs);
             }
         }
     }
@@ -312,7 +643,8 @@ int Election::leaderReady(std::int64_t nowNs)
             ++ready;
         }
     }
-    const bool quorum = static_cast<std::int32_t>(ready) >= quorumThreshold(static_cast<std::int32_t>(agent.m_members.size()));
+    const bool quorum =
+        static_cast<std::int32_t>(ready) >= quorumThreshold(static_cast<std::int32_t>(agent.m_members.size()));
     const bool everyone = ready == agent.m_members.size();
     const bool waitedLongEnough = nowNs - m_stateEnteredNs >= agent.m_config.electionTimeoutNs;
     if (!agent.allServicesAcked(m_joinAckId) || !quorum || !(everyone || waitedLongEnough))
@@ -327,174 +659,34 @@ int Election::leaderReady(std::int64_t nowNs)
     {
         return work;
     }
-    agent.notifyNewLeader();
-    agent.m_timeOfLastCommitPositionSendNs = 0;
-    // Timers fired and service messages appended in an earlier term but not committed are appended again.
-    for (auto& tracker : agent.m_pendingServiceMessages)
-    {
-        tracker.restoreUncommittedMessages();
-    }
-    for (const auto& [appendPosition, correlationId] : agent.m_uncommittedTimers)
-    {
-        static_cast<void>(appendPosition);
-        agent.m_timerService.scheduleTimer(correlationId, 0);
-    }
-    agent.m_uncommittedTimers.clear();
+    agent.onLeadershipTermStarted(nowNs);
     transitionTo(ElectionState::CLOSED, nowNs);
     return work + 1;
 }
 
 void Election::sendNewLeadershipTerm(std::int32_t memberId, std::int64_t logLeadershipTermId, std::int64_t nowNs)
 {
-    auto& agent = m_agent;
-    auto it = agent.m_consensusPublications.find(memberId);
-    if (it == agent.m_consensusPublications.end() || !agent.m_logPublisher.publication())
-    {
-        return;
-    }
-    ConsensusPublisher::NewLeadershipTerm term{};
-    term.logLeadershipTermId = logLeadershipTermId;
-    term.nextLeadershipTermId = agent.m_leadershipTermId;
-    term.nextTermBaseLogPosition = agent.m_termBaseLogPosition;
-    term.nextLogPosition = NULL_POSITION;
-    term.leadershipTermId = agent.m_leadershipTermId;
-    term.termBaseLogPosition = agent.m_termBaseLogPosition;
-    term.logPosition = agent.appendPosition();
-    term.leaderRecordingId = agent.m_logRecordingId;
-    term.timestamp = agent.clusterTime(nowNs);
-    term.leaderMemberId = agent.m_thisMember->id;
-    term.logSessionId = agent.m_logSessionId;
-    term.appVersion = 0;
-    term.isStartup = m_isNodeStartup;
-    agent.m_consensusPublisher.newLeadershipTerm(*it->second, term);
-}
-
-void Election::onCanvassPosition(std::int64_t logLeadershipTermId, std::int64_t logPosition,
-                                  std::int64_t leadershipTermId, std::int32_t followerMemberId)
-{
-    static_cast<void>(logPosition);
-    static_cast<void>(leadershipTermId);
-    if (m_agent.m_role == Role::LEADER && m_state == ElectionState::LEADER_READY)
-    {
-        for (auto& member : m_agent.m_members)
-        {
-            if (member.id == followerMemberId)
-            {
-                member.timeOfLastAppendPositionNs = m_agent.m_nowNs;
-            }
-        }
-        sendNewLeadershipTerm(followerMemberId, logLeadershipTermId, m_agent.m_nowNs);
-    }
-}
-
-void Election::onNewLeadershipTerm(const ConsensusPublisher::NewLeadershipTerm& term)
-{
-    if (isAppointedLeader() || term.leaderMemberId != m_agent.m_config.appointedLeaderId)
-    {
-        return;
-    }
-    if (!m_leaderTerm || term.leadershipTermId > m_leaderTerm->leadershipTermId)
-    {
-        m_leaderTerm = term;
-    }
-    else if (term.leadershipTermId == m_leaderTerm->leadershipTermId)
-    {
-        m_leaderTerm->logPosition = term.logPosition;
-    }
-}
-
-int Election::canvass(std::int64_t nowNs)
-{
-    auto& agent = m_agent;
-    if (!m_leaderTerm)
-    {
-        if (nowNs >= m_timeOfLastStatusNs + agent.m_config.electionStatusIntervalNs)
-        {
-            m_timeOfLastStatusNs = nowNs;
-            auto it = agent.m_consensusPublications.find(agent.m_config.appointedLeaderId);
-            if (it != agent.m_consensusPublications.end())
-            {
-                const RecordingLog::Entry* lastTerm = agent.m_recordingLog->findLastTerm();
-                const std::int64_t logTerm = lastTerm ? lastTerm->leadershipTermId : RecordingLog::NULL_VALUE;
-                agent.m_consensusPublisher.canvassPosition(*it->second, logTerm, agent.m_logAdapterPosition,
-                                                           agent.m_leadershipTermId, agent.m_thisMember->id);
-            }
-        }
-        return 0;
-    }
-
-    const std::int64_t termBase = m_leaderTerm->termBaseLogPosition;
-    if (!m_isNodeStartup && agent.m_logImage)
-    {
-        // Finish the old term first: apply it up to the new term's base, as far as it was received.
-        const int work = agent.pollLog(termBase);
-        if (agent.m_logAdapterPosition < termBase && !agent.m_logImage->isClosed() &&
-            !agent.m_logImage->isEndOfStream() && nowNs - m_stateEnteredNs < agent.m_config.leaderHeartbeatTimeoutNs)
-        {
-            return work;
-        }
-        agent.closeLog();
-    }
-    if (agent.m_logRecordingId >= 0 &&
-        agent.m_archive->getRecordingPosition(agent.m_logRecordingId) != NULL_POSITION)
-    {
-        if (!m_isNodeStartup && agent.m_logRecordingSubscriptionId >= 0)
-        {
-            agent.m_archive->tryStopRecording(agent.m_logRecordingSubscriptionId);
-            agent.m_logRecordingSubscriptionId = -1;
-        }
-        return 0; // Wait for the recording of the old term to stop.
-    }
-
-    const std::int64_t recorded = recordedLogPosition();
-    if (recorded > termBase)
-    {
-        // Entries past the leader's term base were never committed: the leader does not have them.
-        std::cout << "election: member " << agent.m_thisMember->id << " truncates its log from " << recorded
-                  << " to the leader's term base " << termBase << std::endl;
-        agent.m_archive->truncateRecording(agent.m_logRecordingId, termBase);
-    }
-    if (recorded < termBase)
-    {
-        transitionTo(ElectionState::FOLLOWER_LOG_REPLICATION, nowNs);
-    }
-    else
-    {
-        transitionTo(ElectionState::FOLLOWER_REPLAY, nowNs);
-    }
-    return 1;
+    m_agent.sendNewLeadershipTerm(memberId, logLeadershipTermId, m_isNodeStartup, nowNs);
 }
 
 int Election::followerLogReplication(std::int64_t nowNs)
 {
     auto& agent = m_agent;
-    const std::int64_t termBase = m_leaderTerm->termBaseLogPosition;
+    const std::int64_t termBase = m_leaderTerm->nextTermBaseLogPosition;
     if (!m_replicationStarted)
     {
-        const ClusterMember* leader = nullptr;
-        for (const auto& member : agent.m_members)
-        {
-            if (member.id == m_leaderTerm->leaderMemberId)
-            {
-                leader = &member;
-            }
-        }
-        if (leader == nullptr)
-        {
-            throw util::IllegalStateException("leader member " + std::to_string(m_leaderTerm->leaderMemberId) +
-                                              " is not in cluster.members");
-        }
+        const ClusterMember* leader = agent.m_leaderMember;
         archive::ReplicationParams params;
         params.stopPosition = termBase;
         params.dstRecordingId = agent.m_logRecordingId;
-        params.replicationChannel = withEndpoint("aeron:udp", agent.m_thisMember->catchupEndpoint);
-        m_replicationId = agent.m_archive->replicate(m_leaderTerm->leaderRecordingId, agent.m_context.archiveControlStreamId,
-                                                     withEndpoint(agent.m_config.leaderArchiveControlChannel,
-                                                                  leader->archiveEndpoint),
-                                                     params);
+        params.replicationChannel = withParam("aeron:udp", "endpoint", agent.m_thisMember->catchupEndpoint);
+        agent.m_archive->replicate(m_leaderTerm->leaderRecordingId, agent.m_context.archiveControlStreamId,
+                                   withParam(agent.m_config.leaderArchiveControlChannel, "endpoint",
+                                             leader->archiveEndpoint),
+                                   params);
         m_replicationStarted = true;
         std::cout << "election: member " << agent.m_thisMember->id << " replicating the leader's log from "
-                  << recordedLogPosition() << " to " << termBase << std::endl;
+                  << m_appendPosition << " to " << termBase << std::endl;
         return 1;
     }
     agent.m_archive->pollForRecordingSignals();
@@ -506,7 +698,8 @@ int Election::followerLogReplication(std::int64_t nowNs)
         agent.m_archive->getRecordingPosition(agent.m_logRecordingId) == NULL_POSITION)
     {
         m_replicationStarted = false;
-        transitionTo(ElectionState::FOLLOWER_REPLAY, nowNs);
+        m_appendPosition = recordedLogPosition();
+        transitionTo(ElectionState::CANVASS, nowNs);
         return 1;
     }
     if (nowNs - m_stateEnteredNs > agent.m_config.replicationProgressTimeoutNs)
@@ -521,49 +714,43 @@ int Election::followerLogReplication(std::int64_t nowNs)
 int Election::followerReplay(std::int64_t nowNs)
 {
     auto& agent = m_agent;
-    const std::int64_t termBase = m_leaderTerm->termBaseLogPosition;
     if (!m_logReplay)
     {
-        if (agent.m_logAdapterPosition >= termBase || agent.m_logRecordingId < 0)
+        if (agent.m_logAdapterPosition >= m_appendPosition || agent.m_logRecordingId < 0)
         {
-            transitionTo(ElectionState::FOLLOWER_LOG_INIT, nowNs);
+            const bool leaderIsAhead = m_leaderTerm->logPosition > m_appendPosition;
+            transitionTo(leaderIsAhead ? ElectionState::FOLLOWER_CATCHUP_INIT : ElectionState::FOLLOWER_LOG_INIT,
+                         nowNs);
             return 1;
         }
-        m_logReplay = std::make_unique<LogReplay>(agent, agent.m_logRecordingId, agent.m_logAdapterPosition, termBase);
+        m_logReplay =
+            std::make_unique<LogReplay>(agent, agent.m_logRecordingId, agent.m_logAdapterPosition, m_appendPosition);
     }
     int work = m_logReplay->doWork(nowNs);
     if (m_logReplay->isDone())
     {
         m_logReplay.reset();
-        transitionTo(ElectionState::FOLLOWER_LOG_INIT, nowNs);
         ++work;
     }
     return work;
 }
 
-int Election::followerLogInit(std::int64_t nowNs)
+void Election::subscribeToLog(std::int64_t position, std::int64_t nowNs)
 {
+    static_cast<void>(nowNs);
     auto& agent = m_agent;
     const auto& config = agent.m_config;
     const auto& term = *m_leaderTerm;
-    agent.m_nodeState->proposeMaxCandidateTermId(term.leadershipTermId, term.termBaseLogPosition,
-                                                 agent.m_context.epochClock->time());
+    agent.m_nodeState->proposeMaxCandidateTermId(term.leadershipTermId, position, agent.m_context.epochClock->time());
     agent.m_leadershipTermId = term.leadershipTermId;
     agent.m_termBaseLogPosition = term.termBaseLogPosition;
     agent.m_leadershipTermIdCounter->setOrdered(term.leadershipTermId);
     agent.m_logSessionId = term.logSessionId;
-    agent.m_notifiedCommitPosition = term.termBaseLogPosition;
-    agent.m_logAdapterPosition = term.termBaseLogPosition;
-    if (agent.m_commitPositionCounter->get() < term.termBaseLogPosition)
+    agent.m_notifiedCommitPosition = position;
+    agent.m_logAdapterPosition = position;
+    if (agent.m_commitPositionCounter->get() < position)
     {
-        agent.m_commitPositionCounter->setOrdered(term.termBaseLogPosition);
-    }
-    for (auto& member : agent.m_members)
-    {
-        if (member.id == term.leaderMemberId)
-        {
-            agent.m_leaderMember = &member;
-        }
+        agent.m_commitPositionCounter->setOrdered(position);
     }
     agent.role(Role::FOLLOWER);
 
@@ -580,36 +767,32 @@ int Election::followerLogInit(std::int64_t nowNs)
             agent.m_logRecordingId, channel, config.logStreamId, archive::SourceLocation::REMOTE, true);
     }
     m_joinAckId = agent.m_serviceAcks.empty() ? 0 : agent.m_serviceAcks.front().nextAckId;
-    if (!agent.m_serviceProxy->joinLog(term.termBaseLogPosition, std::numeric_limits<std::int64_t>::max(),
-                                       agent.m_thisMember->id, term.logSessionId, config.logStreamId, m_isNodeStartup,
-                                       Role::FOLLOWER, channel))
+    if (!agent.m_serviceProxy->joinLog(position, std::numeric_limits<std::int64_t>::max(), agent.m_thisMember->id,
+                                       term.logSessionId, config.logStreamId, m_isNodeStartup, Role::FOLLOWER,
+                                       channel))
     {
         throw util::IllegalStateException("could not send JoinLog to the services");
     }
     m_termAppended = false;
-    transitionTo(ElectionState::FOLLOWER_LOG_AWAIT, nowNs);
-    return 1;
 }
 
-int Election::followerLogAwait(std::int64_t nowNs)
+bool Election::awaitLogJoined(std::int64_t position)
 {
     auto& agent = m_agent;
     const auto& term = *m_leaderTerm;
-    int work = 0;
     if (!agent.m_logImage)
     {
         agent.m_logImage = agent.m_logSubscription->imageBySessionId(term.logSessionId);
         if (!agent.m_logImage)
         {
-            return 0;
+            return false;
         }
-        if (agent.m_logImage->joinPosition() != term.termBaseLogPosition)
+        if (agent.m_logImage->joinPosition() != position)
         {
             throw util::IllegalStateException("joined the leader's log at " +
-                                              std::to_string(agent.m_logImage->joinPosition()) +
-                                              ", not at the term base " + std::to_string(term.termBaseLogPosition));
+                                              std::to_string(agent.m_logImage->joinPosition()) + ", not at " +
+                                              std::to_string(position));
         }
-        ++work;
     }
     if (agent.m_appendPositionCounterId < 0)
     {
@@ -617,28 +800,97 @@ int Election::followerLogAwait(std::int64_t nowNs)
             archive::RecordingPos::findCounterIdBySession(agent.m_aeron->countersReader(), term.logSessionId);
         if (counterId < 0)
         {
-            return work;
+            return false;
         }
         agent.m_appendPositionCounterId = counterId;
         if (agent.m_logRecordingId < 0)
         {
             agent.m_logRecordingId = archive::RecordingPos::getRecordingId(agent.m_aeron->countersReader(), counterId);
         }
-        ++work;
     }
     if (!m_termAppended)
     {
-        agent.m_recordingLog->appendTerm(agent.m_logRecordingId, term.leadershipTermId, term.termBaseLogPosition,
-                                         term.timestamp);
-        agent.m_recordingLog->force(static_cast<archive::FileSyncLevel>(agent.m_config.fileSyncLevel));
+        if (agent.m_recordingLog->findTermEntry(term.leadershipTermId) == nullptr)
+        {
+            agent.m_recordingLog->appendTerm(agent.m_logRecordingId, term.leadershipTermId, term.termBaseLogPosition,
+                                             term.timestamp);
+            agent.m_recordingLog->force(static_cast<archive::FileSyncLevel>(agent.m_config.fileSyncLevel));
+        }
         m_termAppended = true;
     }
-    if (!agent.allServicesAcked(m_joinAckId))
+    return agent.allServicesAcked(m_joinAckId);
+}
+
+int Election::followerCatchupInit(std::int64_t nowNs)
+{
+    subscribeToLog(m_appendPosition, nowNs);
+    transitionTo(ElectionState::FOLLOWER_CATCHUP_AWAIT, nowNs);
+    return 1;
+}
+
+int Election::followerCatchupAwait(std::int64_t nowNs)
+{
+    auto& agent = m_agent;
+    if (nowNs >= m_timeOfLastStatusNs + agent.m_config.electionStatusIntervalNs && !agent.m_logImage)
     {
-        return work;
+        // Ask the leader to replay its log from here into this member's log endpoint, with the live session id.
+        m_timeOfLastStatusNs = nowNs;
+        auto it = agent.m_consensusPublications.find(m_leaderTerm->leaderMemberId);
+        if (it != agent.m_consensusPublications.end())
+        {
+            agent.m_consensusPublisher.catchupPosition(*it->second, m_leaderTerm->leadershipTermId, m_appendPosition,
+                                                       agent.m_thisMember->id, agent.m_thisMember->logEndpoint);
+        }
+    }
+    if (!awaitLogJoined(m_appendPosition))
+    {
+        if (nowNs - m_stateEnteredNs > agent.m_config.leaderHeartbeatTimeoutNs)
+        {
+            throw util::IllegalStateException("no catch-up replay from the leader within the heartbeat timeout");
+        }
+        return 0;
+    }
+    transitionTo(ElectionState::FOLLOWER_CATCHUP, nowNs);
+    return 1;
+}
+
+int Election::followerCatchup(std::int64_t nowNs)
+{
+    auto& agent = m_agent;
+    const std::int64_t appendPosition = agent.appendPosition();
+    int work = agent.pollLog(std::min(agent.m_notifiedCommitPosition, appendPosition));
+    work += agent.updateFollowerAppendPosition(nowNs);
+    if (agent.m_logAdapterPosition >= m_catchupJoinPosition && agent.m_notifiedCommitPosition >= m_catchupJoinPosition)
+    {
+        transitionTo(ElectionState::FOLLOWER_READY, nowNs);
+        return work + 1;
+    }
+    if (nowNs - agent.m_timeOfLastLeaderMessageNs > agent.m_config.leaderHeartbeatTimeoutNs)
+    {
+        throw util::IllegalStateException("leader went quiet during catch-up");
+    }
+    return work;
+}
+
+int Election::followerLogInit(std::int64_t nowNs)
+{
+    subscribeToLog(m_leaderTerm->termBaseLogPosition, nowNs);
+    transitionTo(ElectionState::FOLLOWER_LOG_AWAIT, nowNs);
+    return 1;
+}
+
+int Election::followerLogAwait(std::int64_t nowNs)
+{
+    if (!awaitLogJoined(m_leaderTerm->termBaseLogPosition))
+    {
+        if (nowNs - m_stateEnteredNs > m_agent.m_config.leaderHeartbeatTimeoutNs)
+        {
+            throw util::IllegalStateException("the leader's log did not arrive within the heartbeat timeout");
+        }
+        return 0;
     }
     transitionTo(ElectionState::FOLLOWER_READY, nowNs);
-    return work + 1;
+    return 1;
 }
 
 int Election::followerReady(std::int64_t nowNs)

@@ -56,6 +56,10 @@ struct ClusterMember
     std::int64_t timeOfLastAppendPositionNs = NULL_VALUE;
     std::int64_t catchupReplaySessionId = NULL_VALUE;
     std::int64_t catchupReplayCorrelationId = NULL_VALUE;
+    /// Leader: the log position at which this catching-up member's live log destination was added back.
+    std::int64_t catchupLiveAddedPosition = NULL_POSITION;
+    /// Leader: the log publication sends to this member's log endpoint.
+    bool hasLogDestination = false;
     Vote vote = Vote::NONE;
     bool isBallotSent = false;
     bool isLeader = false;
