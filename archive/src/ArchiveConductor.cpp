@@ -246,6 +246,14 @@ void ArchiveConductor::onRequest(std::int32_t templateId, const std::uint8_t* da
     ControlSession* session = sessionFor(controlSessionId);
     if (session == nullptr)
     {
+        if (!m_controlSessions.contains(controlSessionId))
+        {
+            // No session means no response channel to answer on: the error log is the only place to say so.
+            m_resources.errorHandler(ArchiveException(
+                ArchiveErrorCode::GENERIC, "unknown controlSessionId=" + std::to_string(controlSessionId) +
+                    " for correlationId=" + std::to_string(correlationId) + " templateId=" +
+                    std::to_string(templateId) + ": request dropped"));
+        }
         return;
     }
     try
@@ -452,7 +460,14 @@ void ArchiveConductor::onRequest(std::int32_t templateId, const std::uint8_t* da
                 ac::RecordingPositionRequestDecoder d;
                 if (decode(d, data, length))
                 {
-                    session->sendOk(correlationId, livePosition(d.recordingId()));
+                    const auto recordingId = d.recordingId();
+                    if (!m_storage.catalog().hasRecording(recordingId))
+                    {
+                        session->sendError(correlationId, errorCode(ArchiveErrorCode::UNKNOWN_RECORDING),
+                                           "unknown recording id " + std::to_string(recordingId));
+                        return;
+                    }
+                    session->sendOk(correlationId, livePosition(recordingId));
                     return;
                 }
                 break;
@@ -989,12 +1004,19 @@ void ArchiveConductor::startReplay(
                               ", " + std::to_string(recordedStop) + "] of recording " + std::to_string(recordingId));
         return;
     }
+    if (length < NULL_LENGTH)
+    {
+        session.sendError(correlationId, errorCode(ArchiveErrorCode::GENERIC),
+                          "negative replay length " + std::to_string(length));
+        return;
+    }
+    constexpr std::int64_t MAX_POSITION = std::numeric_limits<std::int64_t>::max();
     std::int64_t stopPosition;
     if (isLive)
     {
-        // Following a live recording: NULL_LENGTH or INT64_MAX follow it until it stops.
-        const bool follow = length == NULL_LENGTH || length == std::numeric_limits<std::int64_t>::max();
-        stopPosition = follow ? std::numeric_limits<std::int64_t>::max() : replayPosition + length;
+        // Following a live recording: NULL_LENGTH, or a length reaching past INT64_MAX, follows it until it stops.
+        const bool follow = length == NULL_LENGTH || length > MAX_POSITION - replayPosition;
+        stopPosition = follow ? MAX_POSITION : replayPosition + length;
     }
     else
     {
@@ -1137,7 +1159,8 @@ void ArchiveConductor::replicate(
 {
     if (!liveDestination.empty())
     {
-        session.sendError(correlationId, errorCode(ArchiveErrorCode::GENERIC), "live merge is not supported");
+        session.sendError(correlationId, errorCode(ArchiveErrorCode::GENERIC), "live merge is not supported: the transport has no multi-destination subscription to add "
+                                                                      "the live destination to");
         return;
     }
     if (params.srcControlChannel.empty())

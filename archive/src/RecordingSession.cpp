@@ -41,7 +41,7 @@ int RecordingSession::doWork()
             std::int32_t)
         {
             const std::int64_t blockPosition = m_writer->position();
-            result = m_writer->onBlock(termBuffer.buffer() + termOffset, length, blockPosition);
+            result = m_writer->onImageBlock(termBuffer.buffer() + termOffset, length, blockPosition);
         },
         m_blockLengthLimit);
     if (result < 0)

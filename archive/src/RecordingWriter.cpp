@@ -195,7 +195,7 @@ std::int64_t RecordingWriter::syncData() noexcept
     return 0;
 }
 
-std::int64_t RecordingWriter::onBlock(const std::uint8_t* block, std::int32_t length, std::int64_t blockPosition) noexcept
+std::int64_t RecordingWriter::beginBlock(std::int32_t length, std::int64_t blockPosition) noexcept
 {
     if (m_failed || m_segmentBase == NULL_POSITION)
     {
@@ -209,10 +209,65 @@ std::int64_t RecordingWriter::onBlock(const std::uint8_t* block, std::int32_t le
     }
     if (m_fd < 0)
     {
-        if (const std::int64_t rc = openSegment(m_segmentBase, true); rc < 0)
-        {
-            return rc;
-        }
+        return openSegment(m_segmentBase, true);
+    }
+    return 0;
+}
+
+std::int64_t RecordingWriter::endBlock(std::int32_t length, std::int64_t blockPosition) noexcept
+{
+    if (const std::int64_t rc = syncData(); rc < 0)
+    {
+        return rc;
+    }
+
+    // Only now, with the bytes written (and synced at level >= DATA), does the position move.
+    m_position = blockPosition + length;
+    if (m_position - m_segmentBase >= m_params.segmentFileLength)
+    {
+        // Roll over lazily: the next file is created by the next block, so a recording stopped exactly
+        // at a boundary leaves no empty segment behind.
+        close();
+        m_segmentBase += m_params.segmentFileLength;
+    }
+    return m_position;
+}
+
+std::int64_t RecordingWriter::onImageBlock(
+    const std::uint8_t* block, std::int32_t length, std::int64_t blockPosition) noexcept
+{
+    if (m_params.recordChecksum || length < HEADER_LENGTH)
+    {
+        return onBlock(block, length, blockPosition);
+    }
+    const std::int32_t frameLength = readInt32(block + HeaderFlyweight::FRAME_LENGTH_FIELD_OFFSET);
+    if (frameLength < HEADER_LENGTH || util::align(frameLength, FRAME_ALIGNMENT) > length)
+    {
+        return onBlock(block, length, blockPosition); // reports the malformed frame
+    }
+    const bool isPadding = readUInt16(block + HeaderFlyweight::TYPE_FIELD_OFFSET) == HeaderFlyweight::HDR_TYPE_PAD;
+    if (isPadding && util::align(frameLength, FRAME_ALIGNMENT) != length)
+    {
+        return onBlock(block, length, blockPosition); // not the lone padding block an image gives
+    }
+    if (const std::int64_t rc = beginBlock(length, blockPosition); rc < 0)
+    {
+        return rc;
+    }
+    // Padding keeps only its header: the rest stays a sparse hole reading as zero.
+    const std::int64_t storedLength = isPadding ? HEADER_LENGTH : length;
+    if (const std::int64_t rc = writeFully(block, storedLength, blockPosition - m_segmentBase); rc < 0)
+    {
+        return rc;
+    }
+    return endBlock(length, blockPosition);
+}
+
+std::int64_t RecordingWriter::onBlock(const std::uint8_t* block, std::int32_t length, std::int64_t blockPosition) noexcept
+{
+    if (const std::int64_t rc = beginBlock(length, blockPosition); rc < 0)
+    {
+        return rc;
     }
 
     const std::int64_t segmentOffset = blockPosition - m_segmentBase;
@@ -280,20 +335,6 @@ std::int64_t RecordingWriter::onBlock(const std::uint8_t* block, std::int32_t le
             return rc;
         }
     }
-    if (const std::int64_t rc = syncData(); rc < 0)
-    {
-        return rc;
-    }
-
-    // Only now, with the bytes written (and synced at level >= DATA), does the position move.
-    m_position = blockPosition + length;
-    if (m_position - m_segmentBase >= m_params.segmentFileLength)
-    {
-        // Roll over lazily: the next file is created by the next block, so a recording stopped exactly
-        // at a boundary leaves no empty segment behind.
-        close();
-        m_segmentBase += m_params.segmentFileLength;
-    }
-    return m_position;
+    return endBlock(length, blockPosition);
 }
 } // namespace cox::archive

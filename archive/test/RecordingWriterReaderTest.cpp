@@ -416,3 +416,75 @@ TEST(RecordingReaderTest, shouldRefuseMisalignedStartAndFailOnMissingSegment)
     RecordingReader empty(dir.path(), descriptor(64, 64), 64, 64, false);
     EXPECT_EQ(empty.poll([](const RecordedFrame&) {}, 10), 0);
 }
+
+namespace
+{
+/// Blocks as Image::blockPoll hands them over: DATA frames only, padding always a block of its own.
+std::vector<cox::archive::test::TestBlock> imageBlocks(const StreamBuilder& builder, std::int32_t maxBlockLength)
+{
+    std::vector<cox::archive::test::TestBlock> result;
+    bool isOpen = false;
+    for (const auto& frame : builder.frames())
+    {
+        if (frame.padding)
+        {
+            result.push_back({frame.position, frame.bytes});
+            isOpen = false;
+            continue;
+        }
+        if (!isOpen || result.back().bytes.size() + frame.bytes.size() > static_cast<std::size_t>(maxBlockLength))
+        {
+            result.push_back({frame.position, {}});
+            isOpen = true;
+        }
+        result.back().bytes.insert(result.back().bytes.end(), frame.bytes.begin(), frame.bytes.end());
+    }
+    return result;
+}
+} // namespace
+
+TEST(RecordingWriterTest, shouldWriteImageBlocksWholeAndKeepOnlyThePaddingHeader)
+{
+    TempDirectory dir;
+    const StreamBuilder builder = buildStream(0, 300); // several terms, each ending in padding, two segments
+    RecordingWriter writer(params(dir, 0));
+    writer.init();
+    std::int64_t position = 0;
+    int paddingBlocks = 0;
+    for (const auto& block : imageBlocks(builder, 16 * 1024))
+    {
+        std::uint16_t type = 0;
+        std::memcpy(&type, block.bytes.data() + 6, sizeof(type));
+        paddingBlocks += type == 0 ? 1 : 0;
+        position = writer.onImageBlock(block.bytes.data(), static_cast<std::int32_t>(block.bytes.size()), block.position);
+        ASSERT_EQ(position, block.position + static_cast<std::int64_t>(block.bytes.size())) << writer.lastErrorMessage();
+    }
+    writer.close();
+    ASSERT_GT(paddingBlocks, 1);
+    EXPECT_EQ(position, builder.position());
+    expectReadBack(dir, builder, 0, false);
+    // Each padding frame left only its header: the byte after it reads as zero.
+    for (const auto& frame : builder.frames())
+    {
+        if (frame.padding && frame.bytes.size() > 32)
+        {
+            const auto base = frame.position - frame.position % SEGMENT_LENGTH;
+            const auto file = cox::archive::test::readBytes(dir.file(SegmentFile::fileName(RECORDING_ID, base)));
+            ASSERT_GT(file.size(), static_cast<std::size_t>(frame.position - base + 32));
+            EXPECT_EQ(file[static_cast<std::size_t>(frame.position - base + 32)], 0);
+        }
+    }
+}
+
+TEST(RecordingWriterTest, shouldRefuseAnImageBlockNotAtTheRecordedPosition)
+{
+    TempDirectory dir;
+    const StreamBuilder builder = buildStream(0, 10);
+    RecordingWriter writer(params(dir, 0));
+    writer.init();
+    const auto blocks = imageBlocks(builder, 16 * 1024);
+    const auto& block = blocks.front();
+    EXPECT_EQ(writer.onImageBlock(block.bytes.data(), static_cast<std::int32_t>(block.bytes.size()), 64),
+              RecordingWriter::INVALID_BLOCK);
+    EXPECT_EQ(writer.position(), 0);
+}

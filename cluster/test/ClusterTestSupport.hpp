@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <thread>
@@ -209,6 +210,10 @@ public:
         std::string logTermLength = "256k";
         int portOffset = 0;
         AuthenticatorSupplier authenticatorSupplier;
+        /// Member 0 is the appointed leader; false: automatic elections.
+        bool appointedLeader = true;
+        std::int64_t leaderHeartbeatTimeoutNs = 1'000'000'000;
+        std::int64_t startupCanvassTimeoutNs = 2'000'000'000;
     };
 
     explicit TestCluster(Options options) : m_options(options)
@@ -269,7 +274,11 @@ public:
         ConsensusModuleConfig config;
         config.memberId = memberId;
         config.clusterMembers = m_members;
-        config.appointedLeaderId = m_options.memberCount > 1 ? 0 : ClusterMember::NULL_MEMBER_ID;
+        config.appointedLeaderId =
+            m_options.memberCount > 1 && m_options.appointedLeader ? 0 : ClusterMember::NULL_MEMBER_ID;
+        config.leaderHeartbeatTimeoutNs = m_options.leaderHeartbeatTimeoutNs;
+        config.startupCanvassTimeoutNs = m_options.startupCanvassTimeoutNs;
+        config.electionStatusIntervalNs = 20'000'000;
         config.clusterDir = (m_root / ("member-" + std::to_string(memberId))).string();
         config.sessionTimeoutNs = m_options.sessionTimeoutNs;
         config.maxConcurrentSessions = m_options.maxConcurrentSessions;
@@ -324,11 +333,11 @@ public:
     int poll()
     {
         int work = 0;
-        for (auto& node : m_nodes)
+        for (std::size_t i = 0; i < m_nodes.size(); ++i)
         {
-            if (node)
+            if (m_nodes[i] && m_paused.count(static_cast<int>(i)) == 0)
             {
-                work += node->doWork();
+                work += m_nodes[i]->doWork();
             }
         }
         work += m_clientDriver->doWork();
@@ -399,6 +408,37 @@ public:
             counterValue(memberId, ClusterCounters::CONSENSUS_MODULE_STATE_TYPE_ID) ==
             static_cast<std::int64_t>(ConsensusModuleState::ACTIVE);
     }
+
+    /// A running, unpaused member that is an active leader (other than notThis), or -1.
+    [[nodiscard]] int findLeader(int notThis = -1) const
+    {
+        for (int i = 0; i < m_options.memberCount; ++i)
+        {
+            if (i != notThis && m_paused.count(i) == 0 && isLeaderActive(i))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /// Polls until some member leads (other than notThis); returns it, or -1 after the timeout.
+    int awaitAnyLeader(int notThis = -1, std::chrono::milliseconds timeout = std::chrono::seconds(20))
+    {
+        int leader = -1;
+        awaitCondition(
+            [&]
+            {
+                leader = findLeader(notThis);
+                return leader >= 0;
+            },
+            timeout, "a leader");
+        return leader;
+    }
+
+    /// Members with a stopped duty cycle (a paused process): their nodes exist but are not polled.
+    void pause(int memberId) { m_paused.insert(memberId); }
+    void resume(int memberId) { m_paused.erase(memberId); }
 
     bool awaitLeader(int memberId, std::chrono::milliseconds timeout = std::chrono::seconds(20))
     {
@@ -474,5 +514,6 @@ private:
     std::unique_ptr<transport::MediaDriver> m_clientDriver;
     std::shared_ptr<transport::Aeron> m_clientAeron;
     std::vector<std::unique_ptr<ClusterClient>> m_clients;
+    std::set<int> m_paused;
 };
 } // namespace cox::cluster::test

@@ -94,11 +94,6 @@ ConsensusModuleAgent::ConsensusModuleAgent(ConsensusModuleContext& context)
         throw util::IllegalArgumentException("cluster.member-id " + std::to_string(m_config.memberId) +
                                              " is not in cluster.members");
     }
-    if (m_members.size() > 1 && m_config.appointedLeaderId == ClusterMember::NULL_MEMBER_ID)
-    {
-        throw util::IllegalArgumentException(
-            "a cluster of several members needs cluster.appointed-leader-id until automatic elections arrive");
-    }
     for (std::int32_t i = 0; i < m_config.serviceCount; ++i)
     {
         m_pendingServiceMessages.emplace_back(i);
@@ -378,6 +373,9 @@ void ConsensusModuleAgent::prepareForNewLeadership(std::int64_t nowNs)
         }
         m_logPublisher.disconnect();
         m_appendPositionCounterId = -1;
+        // The services have applied the log up to the commit position; whatever lies beyond is replayed (or cut)
+        // by the election once it knows the next leader's log.
+        m_logAdapterPosition = commitPosition;
         // Sessions opened in a log entry that was never committed do not exist for the next leader.
         for (auto it = m_sessions.begin(); it != m_sessions.end();)
         {

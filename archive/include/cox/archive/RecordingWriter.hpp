@@ -81,6 +81,14 @@ public:
     /// position, or a WriteError.
     [[nodiscard]] std::int64_t onBlock(const std::uint8_t* block, std::int32_t length, std::int64_t blockPosition) noexcept;
 
+    /// As onBlock for a block handed over by transport::Image::blockPoll, which ends every block before a
+    /// PAD frame and gives padding as a block of its own: so only the first frame's header is read, and
+    /// without checksums the whole block goes to the file in one write with no walk over its frames
+    /// (Aeron's recorder does the same). Anything else (checksums, a first frame that does not fit)
+    /// takes the onBlock path.
+    [[nodiscard]] std::int64_t onImageBlock(
+        const std::uint8_t* block, std::int32_t length, std::int64_t blockPosition) noexcept;
+
     /// Closes the current segment file; idempotent.
     void close() noexcept;
 
@@ -96,6 +104,10 @@ public:
 
 private:
     [[nodiscard]] std::int64_t openSegment(std::int64_t base, bool mustCreate) noexcept;
+    /// Checks the block against the recorded position and term; opens the segment if a roll-over is due.
+    [[nodiscard]] std::int64_t beginBlock(std::int32_t length, std::int64_t blockPosition) noexcept;
+    /// Syncs per level and advances the recorded position past the block (rolling the segment at its end).
+    [[nodiscard]] std::int64_t endBlock(std::int32_t length, std::int64_t blockPosition) noexcept;
     [[nodiscard]] std::int64_t writeFully(const std::uint8_t* data, std::int64_t length, std::int64_t fileOffset) noexcept;
     [[nodiscard]] std::int64_t syncData() noexcept;
     [[nodiscard]] std::int64_t fail(std::int64_t code, const char* what, int errnoValue) noexcept;

@@ -1,0 +1,268 @@
+#include <chrono>
+
+#include <gtest/gtest.h>
+
+#include "ClusterTestSupport.hpp"
+
+using namespace std::chrono_literals;
+
+namespace cox::cluster::test
+{
+namespace
+{
+TestCluster::Options automatic(int members, int portOffset)
+{
+    TestCluster::Options options;
+    options.memberCount = members;
+    options.portOffset = portOffset;
+    options.appointedLeader = false;
+    options.leaderHeartbeatTimeoutNs = 500'000'000;
+    options.startupCanvassTimeoutNs = 1'000'000'000;
+    return options;
+}
+
+/// Offers until the echo of payload comes back (a client retrying across a failover).
+bool echoThroughFailover(TestCluster& cluster, ClusterClient& client, RecordingEgressListener& listener,
+                         const std::string& payload, std::chrono::milliseconds timeout = 20s)
+{
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    auto lastOffer = std::chrono::steady_clock::time_point{};
+    while (std::chrono::steady_clock::now() < deadline)
+    {
+        for (const auto& message : listener.messages)
+        {
+            if (message == payload)
+            {
+                return true;
+            }
+        }
+        if (std::chrono::steady_clock::now() - lastOffer > 300ms)
+        {
+            if (client.offer(reinterpret_cast<const std::uint8_t*>(payload.data()),
+                             static_cast<std::int32_t>(payload.size())) > 0)
+            {
+                lastOffer = std::chrono::steady_clock::now();
+            }
+        }
+        if (cluster.poll() == 0)
+        {
+            std::this_thread::sleep_for(100us);
+        }
+    }
+    return false;
+}
+
+bool sameStateOnRunningMembers(TestCluster& cluster, int memberCount)
+{
+    int reference = -1;
+    for (int i = 0; i < memberCount; ++i)
+    {
+        if (!cluster.isRunning(i))
+        {
+            continue;
+        }
+        if (reference < 0)
+        {
+            reference = i;
+        }
+        else if (cluster.service(i).stateHash() != cluster.service(reference).stateHash() ||
+                 cluster.commitPosition(i) != cluster.commitPosition(reference))
+        {
+            return false;
+        }
+    }
+    return true;
+}
+} // namespace
+
+TEST(ClusterElectionTest, shouldElectLeaderAndServeWithoutAppointment)
+{
+    TestCluster cluster(automatic(3, 900));
+    cluster.startAll();
+    const int leader = cluster.awaitAnyLeader();
+    ASSERT_GE(leader, 0);
+    RecordingEgressListener listener;
+    ClusterClient* client = cluster.connectClient(listener);
+    ASSERT_NE(nullptr, client);
+    EXPECT_EQ(leader, client->leaderMemberId());
+    ASSERT_TRUE(echoThroughFailover(cluster, *client, listener, "echo:first"));
+    ASSERT_TRUE(cluster.awaitCondition([&] { return sameStateOnRunningMembers(cluster, 3); }, 10s, "same state"));
+    int leaders = 0;
+    for (int i = 0; i < 3; ++i)
+    {
+        leaders += cluster.role(i) == Role::LEADER ? 1 : 0;
+    }
+    EXPECT_EQ(1, leaders);
+}
+
+TEST(ClusterElectionTest, shouldFailOverWhenLeaderIsKilledAndLoseNothingCommitted)
+{
+    TestCluster cluster(automatic(3, 930));
+    cluster.startAll();
+    const int first = cluster.awaitAnyLeader();
+    ASSERT_GE(first, 0);
+    RecordingEgressListener listener;
+    ClusterClient* client = cluster.connectClient(listener);
+    ASSERT_NE(nullptr, client);
+    for (int i = 0; i < 20; ++i)
+    {
+        ASSERT_TRUE(echoThroughFailover(cluster, *client, listener, "echo:" + std::to_string(i)));
+    }
+    const std::int64_t committedBefore = cluster.commitPosition(first);
+
+    cluster.stopMember(first);
+    const int second = cluster.awaitAnyLeader(first);
+    ASSERT_GE(second, 0);
+    ASSERT_NE(first, second);
+    EXPECT_GE(cluster.commitPosition(second), committedBefore) << "nothing committed is lost";
+    ASSERT_TRUE(echoThroughFailover(cluster, *client, listener, "echo:after-failover"));
+    EXPECT_EQ(second, client->leaderMemberId());
+    EXPECT_GE(cluster.service(second).messageCount, 21);
+
+    // The old leader comes back as a follower and catches up.
+    cluster.startMember(first);
+    ASSERT_TRUE(echoThroughFailover(cluster, *client, listener, "echo:old-leader-back"));
+    ASSERT_TRUE(cluster.awaitCondition([&] { return sameStateOnRunningMembers(cluster, 3); }, 20s,
+                                       "the old leader with the same state"));
+    EXPECT_EQ(Role::FOLLOWER, cluster.role(first));
+}
+
+TEST(ClusterElectionTest, shouldCatchUpRestartedFollowerUnderLoad)
+{
+    TestCluster cluster(automatic(3, 960));
+    cluster.startAll();
+    const int leader = cluster.awaitAnyLeader();
+    ASSERT_GE(leader, 0);
+    const int follower = (leader + 1) % 3;
+    RecordingEgressListener listener;
+    ClusterClient* client = cluster.connectClient(listener);
+    ASSERT_NE(nullptr, client);
+    cluster.stopMember(follower);
+    for (int i = 0; i < 50; ++i)
+    {
+        ASSERT_TRUE(echoThroughFailover(cluster, *client, listener, "echo:" + std::to_string(i)));
+    }
+    cluster.startMember(follower);
+    for (int i = 50; i < 100; ++i)
+    {
+        ASSERT_TRUE(echoThroughFailover(cluster, *client, listener, "echo:" + std::to_string(i)));
+    }
+    ASSERT_TRUE(cluster.awaitCondition([&] { return sameStateOnRunningMembers(cluster, 3); }, 20s,
+                                       "the restarted follower with the same state"));
+    EXPECT_EQ(leader, cluster.findLeader()) << "a follower rejoining does not unseat the leader";
+}
+
+TEST(ClusterElectionTest, shouldStallWithoutQuorumAndResumeWhenRegained)
+{
+    TestCluster cluster(automatic(3, 990));
+    cluster.startAll();
+    const int leader = cluster.awaitAnyLeader();
+    ASSERT_GE(leader, 0);
+    RecordingEgressListener listener;
+    ClusterClient* client = cluster.connectClient(listener);
+    ASSERT_NE(nullptr, client);
+    ASSERT_TRUE(echoThroughFailover(cluster, *client, listener, "echo:a"));
+    const int f1 = (leader + 1) % 3;
+    const int f2 = (leader + 2) % 3;
+    cluster.stopMember(f1);
+    cluster.stopMember(f2);
+    EXPECT_FALSE(echoThroughFailover(cluster, *client, listener, "echo:b", 2s)) << "no quorum, no progress";
+    EXPECT_NE(leader, cluster.findLeader()) << "the leader steps down without a quorum";
+    cluster.startMember(f1);
+    cluster.startMember(f2);
+    ASSERT_TRUE(echoThroughFailover(cluster, *client, listener, "echo:c", 30s));
+    ASSERT_TRUE(cluster.awaitCondition([&] { return sameStateOnRunningMembers(cluster, 3); }, 20s, "same state"));
+}
+
+TEST(ClusterElectionTest, shouldNotCommitOnPausedLeaderAndRejoinAsFollower)
+{
+    TestCluster cluster(automatic(3, 1020));
+    cluster.startAll();
+    const int first = cluster.awaitAnyLeader();
+    ASSERT_GE(first, 0);
+    RecordingEgressListener listener;
+    ClusterClient* client = cluster.connectClient(listener);
+    ASSERT_NE(nullptr, client);
+    ASSERT_TRUE(echoThroughFailover(cluster, *client, listener, "echo:before-pause"));
+    const std::int64_t messagesBeforePause = cluster.service(first).messageCount;
+
+    cluster.pause(first); // as SIGSTOP: longer than the heartbeat timeout
+    const int second = cluster.awaitAnyLeader(first);
+    ASSERT_GE(second, 0);
+    ASSERT_TRUE(echoThroughFailover(cluster, *client, listener, "echo:new-leader"));
+
+    cluster.resume(first); // SIGCONT
+    ASSERT_TRUE(cluster.awaitCondition([&] { return cluster.role(first) == Role::FOLLOWER; }, 10s,
+                                       "the old leader stepping down"));
+    EXPECT_EQ(messagesBeforePause, cluster.service(first).messageCount)
+        << "nothing new was applied in the old term: it had no quorum";
+    ASSERT_TRUE(echoThroughFailover(cluster, *client, listener, "echo:after-resume"));
+    ASSERT_TRUE(cluster.awaitCondition([&] { return sameStateOnRunningMembers(cluster, 3); }, 20s,
+                                       "the old leader with the new leader's state"));
+}
+
+TEST(ClusterElectionTest, shouldRestartWholeClusterToSameState)
+{
+    TestCluster cluster(automatic(3, 1050));
+    cluster.startAll();
+    ASSERT_GE(cluster.awaitAnyLeader(), 0);
+    RecordingEgressListener listener;
+    ClusterClient* client = cluster.connectClient(listener);
+    ASSERT_NE(nullptr, client);
+    for (int i = 0; i < 10; ++i)
+    {
+        ASSERT_TRUE(echoThroughFailover(cluster, *client, listener, "echo:" + std::to_string(i)));
+    }
+    ASSERT_TRUE(cluster.awaitCondition([&] { return sameStateOnRunningMembers(cluster, 3); }, 10s, "same state"));
+    const std::uint64_t hash = cluster.service(0).stateHash();
+    for (int i = 0; i < 3; ++i)
+    {
+        cluster.stopMember(i);
+    }
+    cluster.startAll();
+    ASSERT_GE(cluster.awaitAnyLeader(), 0);
+    ASSERT_TRUE(cluster.awaitCondition(
+        [&]
+        {
+            return cluster.service(0).stateHash() == hash && cluster.service(1).stateHash() == hash &&
+                cluster.service(2).stateHash() == hash;
+        },
+        20s, "every member replaying to the same state"));
+}
+
+TEST(ClusterElectionTest, shouldElectInFiveMemberClusterAfterLosingTwo)
+{
+    TestCluster cluster(automatic(5, 1080));
+    cluster.startAll();
+    const int first = cluster.awaitAnyLeader();
+    ASSERT_GE(first, 0);
+    RecordingEgressListener listener;
+    ClusterClient* client = cluster.connectClient(listener);
+    ASSERT_NE(nullptr, client);
+    ASSERT_TRUE(echoThroughFailover(cluster, *client, listener, "echo:five"));
+    cluster.stopMember(first);
+    cluster.stopMember((first + 1) % 5);
+    const int second = cluster.awaitAnyLeader(first);
+    ASSERT_GE(second, 0);
+    ASSERT_TRUE(echoThroughFailover(cluster, *client, listener, "echo:three-left"));
+}
+
+TEST(ClusterElectionTest, shouldNeedBothMembersOfTwoMemberClusterToElect)
+{
+    TestCluster cluster(automatic(2, 1120));
+    cluster.startAll();
+    const int leader = cluster.awaitAnyLeader();
+    ASSERT_GE(leader, 0);
+    RecordingEgressListener listener;
+    ClusterClient* client = cluster.connectClient(listener);
+    ASSERT_NE(nullptr, client);
+    ASSERT_TRUE(echoThroughFailover(cluster, *client, listener, "echo:pair"));
+    const int other = 1 - leader;
+    cluster.stopMember(other);
+    cluster.pollFor(1500ms);
+    EXPECT_EQ(-1, cluster.findLeader()) << "one of two cannot lead alone";
+    cluster.startMember(other);
+    ASSERT_GE(cluster.awaitAnyLeader(), 0);
+    ASSERT_TRUE(echoThroughFailover(cluster, *client, listener, "echo:pair-again"));
+}
+} // namespace cox::cluster::test
