@@ -52,11 +52,12 @@ TEST(ConsensusModuleConfigTest, shouldUseAeronDefaultsWithNoConfiguration)
     const ConsensusModuleConfig config = ConsensusModuleConfig::load("");
     EXPECT_EQ(config.memberId, 0);
     EXPECT_EQ(config.sessionTimeoutNs, 10'000'000'000);
-    EXPECT_EQ(config.leaderHeartbeatTimeoutNs, 10'000'000'000);
-    EXPECT_EQ(config.leaderHeartbeatIntervalNs, 200'000'000);
-    EXPECT_EQ(config.electionTimeoutNs, 1'000'000'000);
-    EXPECT_EQ(config.electionStatusIntervalNs, 100'000'000);
-    EXPECT_EQ(config.startupCanvassTimeoutNs, 60'000'000'000);
+    // Timing defaults are ours (failover well under a second), not Aeron's WAN-minded ones.
+    EXPECT_EQ(config.leaderHeartbeatTimeoutNs, 500'000'000);
+    EXPECT_EQ(config.leaderHeartbeatIntervalNs, 50'000'000);
+    EXPECT_EQ(config.electionTimeoutNs, 300'000'000);
+    EXPECT_EQ(config.electionStatusIntervalNs, 20'000'000);
+    EXPECT_EQ(config.startupCanvassTimeoutNs, 5'000'000'000);
     EXPECT_EQ(config.terminationTimeoutNs, 10'000'000'000);
     EXPECT_EQ(config.appointedLeaderId, -1);
     EXPECT_EQ(config.logStreamId, 100);
@@ -130,11 +131,11 @@ TEST(ConsensusModuleConfigTest, shouldRejectMisspelledKeyNamingFileAndKey)
 TEST(ConsensusModuleConfigTest, shouldRejectBadValuesWithPreciseErrors)
 {
     EXPECT_EQ(errorOf("[leader]\nheartbeat-interval = \"20s\"\n"),
-              "node.toml: key 'leader.heartbeat-interval': must be less than 'leader.heartbeat-timeout' (10s), got "
+              "node.toml: key 'leader.heartbeat-interval': must be less than 'leader.heartbeat-timeout' (500ms), got "
               "20s");
-    EXPECT_EQ(errorOf("[election]\nstartup-canvass-timeout = \"15s\"\n"),
+    EXPECT_EQ(errorOf("[election]\nstartup-canvass-timeout = \"900ms\"\n"),
               "node.toml: key 'election.startup-canvass-timeout': must be at least twice "
-              "'leader.heartbeat-timeout' (10s), got 15s");
+              "'leader.heartbeat-timeout' (500ms), got 900ms");
     EXPECT_EQ(errorOf("[cluster]\nmember-id = 5\nmembers = \"" + THREE_MEMBERS + "\"\n"),
               "node.toml: key 'cluster.member-id': member id 5 is not in the cluster members (ids: 0, 1, 2)");
     EXPECT_EQ(errorOf("", {"cluster.member-id=7"}),

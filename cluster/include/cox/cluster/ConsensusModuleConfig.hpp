@@ -57,13 +57,14 @@ struct ConsensusModuleConfig
     std::int32_t maxConcurrentSessions = 10;
 
     // [leader]
-    std::int64_t leaderHeartbeatTimeoutNs = 10'000'000'000;
-    std::int64_t leaderHeartbeatIntervalNs = 200'000'000;
+    // Failover well under a second by default (Aeron's 10 s / 200 ms / 1 s / 100 ms / 60 s are for WANs).
+    std::int64_t leaderHeartbeatTimeoutNs = 500'000'000;
+    std::int64_t leaderHeartbeatIntervalNs = 50'000'000;
 
     // [election]
-    std::int64_t electionTimeoutNs = 1'000'000'000;
-    std::int64_t electionStatusIntervalNs = 100'000'000;
-    std::int64_t startupCanvassTimeoutNs = 60'000'000'000;
+    std::int64_t electionTimeoutNs = 300'000'000;
+    std::int64_t electionStatusIntervalNs = 20'000'000;
+    std::int64_t startupCanvassTimeoutNs = 5'000'000'000;
 
     // [ingress] and [egress]
     std::string ingressChannel = "aeron:udp";
