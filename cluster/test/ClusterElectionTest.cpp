@@ -266,3 +266,89 @@ TEST(ClusterElectionTest, shouldNeedBothMembersOfTwoMemberClusterToElect)
     ASSERT_TRUE(echoThroughFailover(cluster, *client, listener, "echo:pair-again"));
 }
 } // namespace cox::cluster::test
+
+namespace cox::cluster::test
+{
+TEST(ClusterElectionTest, shouldReplaceIsolatedLeaderAndRejoinItWhenHealed)
+{
+    TestCluster cluster(automatic(3, 1150));
+    cluster.startAll();
+    const int first = cluster.awaitAnyLeader();
+    ASSERT_GE(first, 0);
+    RecordingEgressListener listener;
+    ClusterClient* client = cluster.connectClient(listener);
+    ASSERT_NE(nullptr, client);
+    ASSERT_TRUE(echoThroughFailover(cluster, *client, listener, "echo:before-partition"));
+    const std::int64_t messagesBefore = cluster.service(first).messageCount;
+
+    cluster.isolate(first, true);
+    const int second = cluster.awaitAnyLeader(first);
+    ASSERT_GE(second, 0);
+    ASSERT_TRUE(echoThroughFailover(cluster, *client, listener, "echo:during-partition"));
+    EXPECT_EQ(messagesBefore, cluster.service(first).messageCount) << "the cut-off leader commits nothing";
+    EXPECT_NE(Role::LEADER, cluster.role(first)) << "without a quorum it stepped down";
+
+    cluster.isolate(first, false);
+    ASSERT_TRUE(echoThroughFailover(cluster, *client, listener, "echo:healed"));
+    ASSERT_TRUE(cluster.awaitCondition([&] { return sameStateOnRunningMembers(cluster, 3); }, 20s,
+                                       "the healed member with the same state"));
+    EXPECT_EQ(Role::FOLLOWER, cluster.role(first));
+}
+} // namespace cox::cluster::test
+
+namespace cox::cluster::test
+{
+/// Raft's "Figure 8" hazard: an entry from an old term that reaches some members but was never committed must
+/// not be taken as committed later just because enough members hold it, and nothing a client was answered for
+/// may be lost whoever wins the following elections. The schedule: a leader appends an entry only one follower
+/// receives (the other three are cut off), then crashes; the four others elect a leader (either the one that
+/// holds the entry or one that does not, depending on the draw), which serves; the old leader returns.
+TEST(ClusterElectionTest, shouldKeepCommittedAndAgreeOnUncommittedEntryAcrossFigureEightSchedule)
+{
+    TestCluster cluster(automatic(5, 1180));
+    cluster.startAll();
+    const int first = cluster.awaitAnyLeader();
+    ASSERT_GE(first, 0);
+    RecordingEgressListener listener;
+    ClusterClient* client = cluster.connectClient(listener);
+    ASSERT_NE(nullptr, client);
+    ASSERT_TRUE(echoThroughFailover(cluster, *client, listener, "echo:committed-1"));
+    ASSERT_TRUE(cluster.awaitCondition([&] { return sameStateOnRunningMembers(cluster, 5); }, 10s, "same state"));
+
+    const int holder = (first + 1) % 5;
+    for (int i = 0; i < 5; ++i)
+    {
+        if (i != first && i != holder)
+        {
+            cluster.isolate(i, true);
+        }
+    }
+    EXPECT_FALSE(echoThroughFailover(cluster, *client, listener, "echo:uncommitted", 300ms))
+        << "two of five hold it: not committed, not answered";
+    cluster.stopMember(first);
+    for (int i = 0; i < 5; ++i)
+    {
+        cluster.isolate(i, false);
+    }
+    const int second = cluster.awaitAnyLeader(first);
+    ASSERT_GE(second, 0);
+    ASSERT_TRUE(echoThroughFailover(cluster, *client, listener, "echo:committed-2"));
+    cluster.startMember(first);
+    ASSERT_TRUE(echoThroughFailover(cluster, *client, listener, "echo:committed-3"));
+    ASSERT_TRUE(cluster.awaitCondition([&] { return sameStateOnRunningMembers(cluster, 5); }, 20s,
+                                       "all five with the same state"));
+    for (int i = 0; i < 5; ++i)
+    {
+        const auto& applied = cluster.service(i).payloads;
+        EXPECT_EQ(cluster.service(second).payloads, applied) << "member " << i;
+        for (const auto& answered : listener.messages)
+        {
+            EXPECT_NE(std::find(applied.begin(), applied.end(), answered), applied.end())
+                << "member " << i << " lost " << answered << ", which a client was answered for";
+        }
+    }
+    const auto uncommitted =
+        std::count(cluster.service(second).payloads.begin(), cluster.service(second).payloads.end(), "echo:uncommitted");
+    EXPECT_LE(uncommitted, 1) << "applied at most once";
+}
+} // namespace cox::cluster::test

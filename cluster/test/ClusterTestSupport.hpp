@@ -4,6 +4,7 @@
 // with its own directories and loopback ports, a client-side driver, and clients, all driven from the test's
 // thread by poll(). Members can be stopped (closed, directories kept) and started again.
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -25,11 +26,61 @@
 #include "cox/transport/Header.hpp"
 #include "cox/transport/MediaDriver.hpp"
 #include "cox/transport/PublicationResult.hpp"
+#include "cox/transport/UdpMedia.hpp"
+#include "cox/transport/InetAddress.hpp"
 #include "cox/util/AtomicBuffer.hpp"
 #include "cox/util/IdleStrategy.hpp"
 
 namespace cox::cluster::test
 {
+/// Real UDP that a test can cut off: while isolated, nothing this member sends leaves and nothing sent to it
+/// arrives (a network partition around one machine).
+class PartitionableUdpMedia final : public transport::UdpMedia
+{
+public:
+    std::unique_ptr<transport::UdpTransport> open(const transport::InetAddress& bindAddress, int soRcvBuf,
+                                                  int soSndBuf) override
+    {
+        return std::make_unique<Transport>(m_real->open(bindAddress, soRcvBuf, soSndBuf), m_isolated);
+    }
+
+    void isolate(bool isolated) noexcept { m_isolated->store(isolated); }
+
+private:
+    class Transport final : public transport::UdpTransport
+    {
+    public:
+        Transport(std::unique_ptr<transport::UdpTransport> real, std::shared_ptr<std::atomic<bool>> isolated)
+            : m_real(std::move(real)), m_isolated(std::move(isolated))
+        {
+        }
+
+        std::int64_t sendTo(const std::uint8_t* data, std::size_t length,
+                            const transport::InetAddress& to) noexcept override
+        {
+            return m_isolated->load() ? static_cast<std::int64_t>(length) : m_real->sendTo(data, length, to);
+        }
+
+        std::int64_t receive(std::uint8_t* buffer, std::size_t capacity, transport::InetAddress& from) noexcept override
+        {
+            const std::int64_t received = m_real->receive(buffer, capacity, from);
+            return received > 0 && m_isolated->load() ? 0 : received;
+        }
+
+        [[nodiscard]] const transport::InetAddress& localAddress() const noexcept override
+        {
+            return m_real->localAddress();
+        }
+
+    private:
+        std::unique_ptr<transport::UdpTransport> m_real;
+        std::shared_ptr<std::atomic<bool>> m_isolated;
+    };
+
+    std::shared_ptr<transport::UdpMedia> m_real = transport::socketUdpMedia();
+    std::shared_ptr<std::atomic<bool>> m_isolated = std::make_shared<std::atomic<bool>>(false);
+};
+
 /// A UDP port base unlikely to collide with another test process.
 inline int clusterTestPort(int offset)
 {
@@ -72,6 +123,7 @@ public:
         const std::string payload(reinterpret_cast<const char*>(buffer.buffer() + offset), static_cast<std::size_t>(length));
         fold(3, session ? session->id() : -1, timestamp, payload.data(), payload.size());
         ++messageCount;
+        payloads.push_back(payload);
         if (session == nullptr)
         {
             serviceMessages.push_back(payload);
@@ -134,6 +186,8 @@ public:
     std::vector<std::int64_t> firedTimers;
     std::vector<std::int64_t> timerPositions;
     std::vector<std::string> serviceMessages;
+    /// Every session message applied, in log order.
+    std::vector<std::string> payloads;
     std::vector<Role> roles;
 
 private:
@@ -239,6 +293,10 @@ public:
             m_ingressEndpoints += std::to_string(i) + "=localhost:" + std::to_string(p);
         }
         m_services.resize(static_cast<std::size_t>(options.memberCount));
+        for (int i = 0; i < options.memberCount; ++i)
+        {
+            m_media.push_back(std::make_shared<PartitionableUdpMedia>());
+        }
         m_nodes.resize(static_cast<std::size_t>(options.memberCount));
         transport::MediaDriverContext driverContext;
         driverContext.threadingMode = transport::ThreadingMode::INVOKER;
@@ -304,6 +362,7 @@ public:
             context.services.push_back(services.back().get());
         }
         context.authenticatorSupplier = m_options.authenticatorSupplier;
+        context.udpMedia = m_media[static_cast<std::size_t>(memberId)];
         context.errorHandler = [memberId](const std::exception& e)
         { std::cerr << "member " << memberId << " error: " << e.what() << std::endl; };
         m_nodes[static_cast<std::size_t>(memberId)] = ClusterNode::launch(std::move(context));
@@ -438,6 +497,8 @@ public:
 
     /// Members with a stopped duty cycle (a paused process): their nodes exist but are not polled.
     void pause(int memberId) { m_paused.insert(memberId); }
+    /// Cuts the member off the network (its UDP both ways) or reconnects it.
+    void isolate(int memberId, bool isolated) { m_media[static_cast<std::size_t>(memberId)]->isolate(isolated); }
     void resume(int memberId) { m_paused.erase(memberId); }
 
     bool awaitLeader(int memberId, std::chrono::milliseconds timeout = std::chrono::seconds(20))
@@ -515,5 +576,6 @@ private:
     std::shared_ptr<transport::Aeron> m_clientAeron;
     std::vector<std::unique_ptr<ClusterClient>> m_clients;
     std::set<int> m_paused;
+    std::vector<std::shared_ptr<PartitionableUdpMedia>> m_media;
 };
 } // namespace cox::cluster::test

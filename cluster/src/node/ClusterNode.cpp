@@ -86,6 +86,7 @@ void ClusterNode::start()
     driverContext.receiveDataLossRate = m_context.receiveDataLossRate;
     driverContext.receiveDataLossSeed = m_context.receiveDataLossSeed;
     driverContext.errorHandler = m_context.errorHandler;
+    driverContext.udpMedia = m_context.udpMedia;
     m_driver = transport::MediaDriver::launch(driverContext);
     transport::MediaDriver* driver = m_driver.get();
     std::function<int()> driverInvoker;

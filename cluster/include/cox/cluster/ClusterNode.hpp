@@ -12,6 +12,7 @@ namespace cox::transport
 {
 class Aeron;
 class MediaDriver;
+class UdpMedia;
 } // namespace cox::transport
 
 namespace cox::archive
@@ -47,6 +48,8 @@ struct ClusterNodeContext
     /// Fraction of received UDP data frames the driver drops (tests of loss), and its seed.
     double receiveDataLossRate = 0.0;
     std::uint64_t receiveDataLossSeed = 0;
+    /// The driver's UDP (tests inject one that can partition this member); null: real sockets.
+    std::shared_ptr<transport::UdpMedia> udpMedia;
     AuthenticatorSupplier authenticatorSupplier;
     util::ErrorHandler errorHandler;
 };
