@@ -1,7 +1,8 @@
 # cox_add_layer_tests(<layer> <libs...>)
 # Every test/*Test.cpp of a layer goes into one executable, cox_<layer>_tests; files named
 # *ConcurrentTest.cpp (multi-threaded) go into cox_<layer>_concurrent_tests, labelled
-# 'concurrent' so the TSan build can run exactly those.
+# 'concurrent' so the TSan build can run exactly those. A layer whose tests bind fixed UDP port ranges
+# sets COX_TEST_RESOURCE_LOCK first, so ctest -j never runs two of them at once.
 function(cox_add_layer_tests layer)
     if(NOT COX_TESTS)
         return()
@@ -19,7 +20,11 @@ function(cox_add_layer_tests layer)
         target_link_libraries(cox_${layer}_tests PRIVATE ${ARGN} GTest::gtest GTest::gmock GTest::gtest_main cox_compile_options)
         target_include_directories(cox_${layer}_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src ${CMAKE_CURRENT_SOURCE_DIR}/test)
         set_target_properties(cox_${layer}_tests PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
-        gtest_discover_tests(cox_${layer}_tests PROPERTIES LABELS "${layer}" DISCOVERY_TIMEOUT 60)
+        set(_lock)
+        if(COX_TEST_RESOURCE_LOCK)
+            set(_lock RESOURCE_LOCK ${COX_TEST_RESOURCE_LOCK})
+        endif()
+        gtest_discover_tests(cox_${layer}_tests PROPERTIES LABELS "${layer}" ${_lock} DISCOVERY_TIMEOUT 60)
     endif()
     if(_concurrent)
         add_executable(cox_${layer}_concurrent_tests ${_concurrent})
@@ -27,6 +32,10 @@ function(cox_add_layer_tests layer)
         target_include_directories(cox_${layer}_concurrent_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src ${CMAKE_CURRENT_SOURCE_DIR}/test)
         set_target_properties(cox_${layer}_concurrent_tests PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
         # One label only: a list here would be split into separate PROPERTIES arguments and lost.
-        gtest_discover_tests(cox_${layer}_concurrent_tests PROPERTIES LABELS concurrent DISCOVERY_TIMEOUT 60)
+        set(_lock)
+        if(COX_TEST_RESOURCE_LOCK)
+            set(_lock RESOURCE_LOCK ${COX_TEST_RESOURCE_LOCK})
+        endif()
+        gtest_discover_tests(cox_${layer}_concurrent_tests PROPERTIES LABELS concurrent ${_lock} DISCOVERY_TIMEOUT 60)
     endif()
 endfunction()

@@ -1028,7 +1028,12 @@ void ArchiveConductor::startReplay(
         session.sendError(correlationId, errorCode(ArchiveErrorCode::GENERIC), "negative replay length");
         return;
     }
-    const std::int64_t readerLimit = isLive ? std::min(recordedStop, stopPosition) : stopPosition;
+    std::int64_t readerLimit = isLive ? std::min(recordedStop, stopPosition) : stopPosition;
+    if (limitCounterId >= 0)
+    {
+        // A bounded replay starts no further than its limit counter says now (the reader's limit only rises).
+        readerLimit = std::max(replayPosition, std::min(readerLimit, m_aeron.countersReader().getCounterValue(limitCounterId)));
+    }
     auto reader = m_storage.newRecordingReader(recordingId, replayPosition, readerLimit);
 
     const std::int32_t bits = __builtin_ctz(static_cast<std::uint32_t>(descriptor->termBufferLength));

@@ -255,3 +255,59 @@ TEST_F(ArchiveSystemTest, shouldAnswerErrorsWithCodes)
     m_client->startRecording("aeron:ipc", 103, SourceLocation::LOCAL);
     EXPECT_ANY_THROW(m_client->startRecording("aeron:ipc", 103, SourceLocation::LOCAL)) << "same stream twice";
 }
+
+TEST_F(ArchiveSystemTest, shouldNeverReplayPastTheLimitCounterOfABoundedReplay)
+{
+    const std::int64_t subscriptionId = m_client->startRecording("aeron:ipc?term-length=64k", 100, SourceLocation::LOCAL);
+    auto publication = m_aeron->addExclusivePublication("aeron:ipc?term-length=64k", 100);
+    ASSERT_TRUE(pumpUntil([&] { return hasSignal(RecordingSignal::START); }));
+    const std::int64_t recordingId = m_signals.front().recordingId;
+    publish(*publication, 100); // 100 frames of 128 bytes
+    const std::int64_t end = publication->position();
+    ASSERT_TRUE(pumpUntil([&] { return m_client->getRecordingPosition(recordingId) == end; }));
+    m_client->stopRecording(subscriptionId);
+    ASSERT_TRUE(pumpUntil([&] { return hasSignal(RecordingSignal::STOP); }));
+
+    const std::uint8_t key[4] = {};
+    auto limit = m_aeron->addCounter(1001, key, "bounded replay limit");
+    limit->setOrdered(0);
+    const std::int64_t replaySessionId =
+        m_client->startBoundedReplay(recordingId, 0, NULL_LENGTH, limit->id(), "aeron:ipc", 4000);
+    auto subscription = m_aeron->addSubscription(
+        "aeron:ipc?session-id=" + std::to_string(static_cast<std::int32_t>(replaySessionId)), 4000);
+    std::vector<int> received;
+    auto poll = [&]
+    {
+        subscription->poll(
+            [&](const util::AtomicBuffer& buffer, std::int32_t offset, std::int32_t, const transport::Header&)
+            {
+                int index;
+                std::memcpy(&index, buffer.buffer() + offset, sizeof(index));
+                received.push_back(index);
+            },
+            100);
+    };
+    ASSERT_TRUE(pumpUntil([&] { return subscription->imageCount() == 1; }));
+    for (int i = 0; i < 200; ++i)
+    {
+        poll();
+        pump();
+    }
+    EXPECT_TRUE(received.empty()) << "nothing while the limit is the start position";
+
+    limit->setOrdered(end / 2); // 50 frames of 128 bytes
+    ASSERT_TRUE(pumpUntil([&] { poll(); return received.size() >= 50; }));
+    for (int i = 0; i < 200; ++i)
+    {
+        poll();
+        pump();
+    }
+    EXPECT_EQ(50u, received.size()) << "exactly up to the limit";
+
+    limit->setOrdered(end);
+    ASSERT_TRUE(pumpUntil([&] { poll(); return received.size() == 100; }));
+    for (int i = 0; i < 100; ++i)
+    {
+        ASSERT_EQ(i, received[static_cast<std::size_t>(i)]);
+    }
+}

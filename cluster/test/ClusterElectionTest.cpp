@@ -227,7 +227,20 @@ TEST(ClusterElectionTest, shouldRestartWholeClusterToSameState)
             return cluster.service(0).stateHash() == hash && cluster.service(1).stateHash() == hash &&
                 cluster.service(2).stateHash() == hash;
         },
-        20s, "every member replaying to the same state"));
+        20s, "every member replaying to the same state"))
+        << [&]
+    {
+        std::string state;
+        for (int i = 0; i < 3; ++i)
+        {
+            const auto& service = cluster.service(i);
+            state += " member " + std::to_string(i) + ": messages=" + std::to_string(service.messageCount) +
+                " sessions=" + std::to_string(service.sessionsOpened) + " closes=" +
+                std::to_string(service.closeReasons.size()) + " timers=" + std::to_string(service.firedTimers.size()) +
+                " starts=" + std::to_string(service.startCount);
+        }
+        return state;
+    }();
 }
 
 TEST(ClusterElectionTest, shouldElectInFiveMemberClusterAfterLosingTwo)

@@ -110,7 +110,7 @@ TEST(ClusterSessionsAndTimersTest, shouldCloseSessionsWithTheirReasons)
     ASSERT_TRUE(cluster.awaitCondition([&] { return second->isClosed(); }, 10s, "client told of the close"));
 
     RecordingEgressListener silent;
-    ClusterClient* third = cluster.connectClient(silent);
+    ClusterClient* third = cluster.connectClient(silent, {}, false);
     ASSERT_NE(nullptr, third);
     // No keep-alives: the leader times the session out.
     ASSERT_TRUE(cluster.awaitCondition([&] { return cluster.service(0).closeReasons.size() == 3; }, 10s,

@@ -401,12 +401,24 @@ public:
         }
         work += m_clientDriver->doWork();
         work += m_clientAeron->conductorAgentInvoker().invoke();
-        for (auto& client : m_clients)
+        const auto now = std::chrono::steady_clock::now();
+        const bool keepAliveDue = now - m_lastKeepAlive > std::chrono::milliseconds(500);
+        for (std::size_t i = 0; i < m_clients.size(); ++i)
         {
+            auto& client = m_clients[i];
             if (client && !client->isClosed())
             {
                 work += client->pollEgress();
+                if (keepAliveDue && m_keepAlive[i])
+                {
+                    // As a real client does when idle, so a long test does not time its session out.
+                    static_cast<void>(client->sendKeepAlive());
+                }
             }
+        }
+        if (keepAliveDue)
+        {
+            m_lastKeepAlive = now;
         }
         return work;
     }
@@ -507,7 +519,8 @@ public:
     }
 
     /// Starts a client connect (egress on its own port) and polls until connected.
-    ClusterClient* connectClient(RecordingEgressListener& listener, CredentialsSupplier credentials = {})
+    ClusterClient* connectClient(RecordingEgressListener& listener, CredentialsSupplier credentials = {},
+                                 bool keepAlive = true)
     {
         ClusterClientContext context;
         context.credentialsSupplier = std::move(credentials);
@@ -534,6 +547,7 @@ public:
             }
         }
         m_clients.push_back(std::move(client));
+        m_keepAlive.push_back(keepAlive);
         return m_clients.back().get();
     }
 
@@ -575,6 +589,8 @@ private:
     std::unique_ptr<transport::MediaDriver> m_clientDriver;
     std::shared_ptr<transport::Aeron> m_clientAeron;
     std::vector<std::unique_ptr<ClusterClient>> m_clients;
+    std::vector<bool> m_keepAlive;
+    std::chrono::steady_clock::time_point m_lastKeepAlive{};
     std::set<int> m_paused;
     std::vector<std::shared_ptr<PartitionableUdpMedia>> m_media;
 };

@@ -281,7 +281,10 @@ int Election::candidateBallot(std::int64_t nowNs)
             ++work;
         }
     }
-    if (isUnanimousLeader(agent.m_members, m_candidateTermId, m_gracefulClosedLeaderId))
+    // A majority of YES votes is all Raft needs; Aeron also waits out the ballot for stragglers' NO votes, which
+    // only delays a failover by the election timeout when a member (the old leader) is dead.
+    if (isUnanimousLeader(agent.m_members, m_candidateTermId, m_gracefulClosedLeaderId) ||
+        hasMajorityVote(agent.m_members, m_candidateTermId))
     {
         becomeLeader(nowNs);
         return work + 1;
@@ -645,7 +648,19 @@ int Election::leaderReady(std::int64_t nowNs)
     }
     const bool quorum =
         static_cast<std::int32_t>(ready) >= quorumThreshold(static_cast<std::int32_t>(agent.m_members.size()));
-    const bool everyone = ready == agent.m_members.size();
+    // Everyone that is alive: a member not heard from within the heartbeat timeout (a dead old leader) is not
+    // waited for; it joins by catch-up when it returns.
+    std::size_t alive = 0;
+    for (const auto& member : agent.m_members)
+    {
+        if (member.id == agent.m_thisMember->id ||
+            (member.timeOfLastAppendPositionNs != ClusterMember::NULL_VALUE &&
+             nowNs - member.timeOfLastAppendPositionNs <= agent.m_config.leaderHeartbeatTimeoutNs))
+        {
+            ++alive;
+        }
+    }
+    const bool everyone = ready >= alive;
     const bool waitedLongEnough = nowNs - m_stateEnteredNs >= agent.m_config.electionTimeoutNs;
     if (!agent.allServicesAcked(m_joinAckId) || !quorum || !(everyone || waitedLongEnough))
     {
