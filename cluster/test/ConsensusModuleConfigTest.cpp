@@ -55,7 +55,7 @@ TEST(ConsensusModuleConfigTest, shouldUseAeronDefaultsWithNoConfiguration)
     // Timing defaults are ours (failover well under a second), not Aeron's WAN-minded ones.
     EXPECT_EQ(config.leaderHeartbeatTimeoutNs, 500'000'000);
     EXPECT_EQ(config.leaderHeartbeatIntervalNs, 50'000'000);
-    EXPECT_EQ(config.electionTimeoutNs, 300'000'000);
+    EXPECT_EQ(config.electionTimeoutNs, 200'000'000);
     EXPECT_EQ(config.electionStatusIntervalNs, 20'000'000);
     EXPECT_EQ(config.startupCanvassTimeoutNs, 5'000'000'000);
     EXPECT_EQ(config.terminationTimeoutNs, 10'000'000'000);

@@ -62,7 +62,7 @@ struct ConsensusModuleConfig
     std::int64_t leaderHeartbeatIntervalNs = 50'000'000;
 
     // [election]
-    std::int64_t electionTimeoutNs = 300'000'000;
+    std::int64_t electionTimeoutNs = 200'000'000;
     std::int64_t electionStatusIntervalNs = 20'000'000;
     std::int64_t startupCanvassTimeoutNs = 5'000'000'000;
 
