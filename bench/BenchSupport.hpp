@@ -376,6 +376,8 @@ public:
     InvokerTransport& operator=(const InvokerTransport&) = delete;
 
     [[nodiscard]] transport::Aeron& aeron() { return *m_aeron; }
+    /// For APIs that share ownership of the client (e.g. ClusterClientContext).
+    [[nodiscard]] const std::shared_ptr<transport::Aeron>& sharedAeron() const noexcept { return m_aeron; }
 
     /// One duty cycle of the driver (conductor, sender, receiver): the data path for UDP.
     int driverWork() { return m_driver->doWork(); }

@@ -187,58 +187,8 @@ private:
     std::vector<std::unique_ptr<cluster::ClusterNode>> m_nodes;
 };
 
-/// A client process's transport driven from one thread: a media driver in invoker mode and an Aeron
-/// client whose conductor runs on the same thread, held by shared_ptr as ClusterClientContext wants it.
-class ClientTransport
-{
-public:
-    ClientTransport()
-    {
-        transport::MediaDriverContext driverContext;
-        driverContext.threadingMode = transport::ThreadingMode::INVOKER;
-        // Fault every log page in at creation rather than on the measured path.
-        driverContext.preTouchLogBuffers = true;
-        m_driver = transport::MediaDriver::launch(std::move(driverContext));
-        transport::AeronContext clientContext;
-        clientContext.aeronDirectoryName = m_driver->aeronDirectoryName();
-        clientContext.useConductorAgentInvoker = true;
-        transport::MediaDriver* driver = m_driver.get();
-        clientContext.driverInvoker = [driver] { return driver->doWork(); };
-        m_aeron = transport::Aeron::connect(std::move(clientContext));
-        m_conductor = &m_aeron->conductorAgentInvoker();
-    }
-
-    ~ClientTransport()
-    {
-        try
-        {
-            m_aeron->close();
-            m_driver->close();
-        }
-        catch (const std::exception& e)
-        {
-            std::fprintf(stderr, "warning: closing the client transport: %s\n", e.what());
-        }
-    }
-
-    ClientTransport(const ClientTransport&) = delete;
-    ClientTransport& operator=(const ClientTransport&) = delete;
-
-    [[nodiscard]] const std::shared_ptr<transport::Aeron>& aeron() const noexcept { return m_aeron; }
-
-    /// One duty cycle of the driver (conductor, sender, receiver): the data path for UDP.
-    int driverWork() { return m_driver->doWork(); }
-
-    /// One duty cycle of the client conductor (keepalives, image changes): off the data path.
-    int clientWork() { return m_conductor->invoke(); }
-
-    int pump() { return driverWork() + clientWork(); }
-
-private:
-    std::unique_ptr<transport::MediaDriver> m_driver;
-    std::shared_ptr<transport::Aeron> m_aeron;
-    util::AgentInvoker* m_conductor = nullptr;
-};
+/// A client process's transport driven from one thread (driver and client conductor on the caller's thread).
+using ClientTransport = InvokerTransport;
 
 /// Connects a client to the cluster through transport, pumping it until the session is open; throws
 /// ClusterException (or a subclass) as ClusterClient::connect does, IllegalStateException after timeoutNs.
@@ -248,7 +198,7 @@ inline std::unique_ptr<cluster::ClusterClient> connectBenchClient(ClientTranspor
                                                                   std::int64_t timeoutNs)
 {
     cluster::ClusterClientContext context;
-    context.aeron = transport.aeron();
+    context.aeron = transport.sharedAeron();
     context.ingressEndpoints = ingressEndpoints;
     context.egressChannel = "aeron:udp?endpoint=localhost:" + std::to_string(egressPort);
     context.egressListener = &listener;

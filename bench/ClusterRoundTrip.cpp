@@ -559,9 +559,9 @@ class BaselineEchoClient final : public EchoClient
 public:
     BaselineEchoClient(int pingPort, int echoPort)
     {
-        m_publication = m_transport.aeron()->addPublication(BaselineEchoServer::udpChannel(pingPort),
+        m_publication = m_transport.aeron().addPublication(BaselineEchoServer::udpChannel(pingPort),
                                                             BASELINE_PING_STREAM_ID);
-        m_subscription = m_transport.aeron()->addSubscription(BaselineEchoServer::udpChannel(echoPort),
+        m_subscription = m_transport.aeron().addSubscription(BaselineEchoServer::udpChannel(echoPort),
                                                               BASELINE_ECHO_STREAM_ID);
         const std::int64_t deadlineNs = benchNanoTime() + SETUP_TIMEOUT_NS;
         while (!m_publication->isConnected() || m_subscription->imageCount() == 0)
