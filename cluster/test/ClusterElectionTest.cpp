@@ -365,3 +365,52 @@ TEST(ClusterElectionTest, shouldKeepCommittedAndAgreeOnUncommittedEntryAcrossFig
     EXPECT_LE(uncommitted, 1) << "applied at most once";
 }
 } // namespace cox::cluster::test
+
+namespace cox::cluster::test
+{
+TEST(ClusterElectionTest, shouldTellClientWhichOfItsMessagesSurvivedTheFailover)
+{
+    TestCluster cluster(automatic(3, 1220));
+    cluster.startAll();
+    const int first = cluster.awaitAnyLeader();
+    ASSERT_GE(first, 0);
+    RecordingEgressListener listener;
+    ClusterClient* client = cluster.connectClient(listener);
+    ASSERT_NE(nullptr, client);
+    for (int i = 0; i < 5; ++i)
+    {
+        ASSERT_TRUE(echoThroughFailover(cluster, *client, listener, "echo:" + std::to_string(i)));
+    }
+    ASSERT_EQ(5, client->messagesOffered());
+
+    // The leader alone: it appends these, nobody records them, nothing commits.
+    for (int i = 0; i < 3; ++i)
+    {
+        if (i != first)
+        {
+            cluster.isolate(i, true);
+        }
+    }
+    for (const std::string payload : {"echo:lost-1", "echo:lost-2", "echo:lost-3"})
+    {
+        ASSERT_TRUE(cluster.offer(*client, payload));
+    }
+    cluster.pollFor(100ms);
+    ASSERT_EQ(8, client->messagesOffered());
+    cluster.stopMember(first);
+    for (int i = 0; i < 3; ++i)
+    {
+        cluster.isolate(i, false);
+    }
+    const int second = cluster.awaitAnyLeader(first);
+    ASSERT_GE(second, 0);
+    ASSERT_TRUE(cluster.awaitCondition([&] { return !listener.failoverOutcomes.empty(); }, 10s, "the outcome"));
+    EXPECT_EQ(5, listener.failoverOutcomes[0].first) << "the five answered messages are in the new leader's log";
+    EXPECT_EQ(3, listener.failoverOutcomes[0].second) << "the three the old leader alone held are lost";
+    ASSERT_TRUE(echoThroughFailover(cluster, *client, listener, "echo:after"));
+    for (const auto& payload : cluster.service(second).payloads)
+    {
+        EXPECT_EQ(std::string::npos, payload.find("lost")) << "a lost message was applied: " << payload;
+    }
+}
+} // namespace cox::cluster::test

@@ -247,9 +247,15 @@ public:
         newLeaderTerms.push_back(leadershipTermId);
     }
 
+    void onFailoverOutcome(std::int64_t, std::int64_t messagesApplied, std::int64_t messagesLost) override
+    {
+        failoverOutcomes.emplace_back(messagesApplied, messagesLost);
+    }
+
     std::vector<std::string> messages;
     std::vector<std::pair<EventCode, std::string>> events;
     std::vector<std::int64_t> newLeaderTerms;
+    std::vector<std::pair<std::int64_t, std::int64_t>> failoverOutcomes;
 };
 
 class TestCluster
@@ -510,7 +516,7 @@ public:
     /// Members with a stopped duty cycle (a paused process): their nodes exist but are not polled.
     void pause(int memberId) { m_paused.insert(memberId); }
     /// Cuts the member off the network (its UDP both ways) or reconnects it.
-    void isolate(int memberId, bool isolated) { m_media[static_cast<std::size_t>(memberId)]->isolate(isolated); }
+    void isolate(int memberId, bool isolated) { m_media.at(static_cast<std::size_t>(memberId))->isolate(isolated); }
     void resume(int memberId) { m_paused.erase(memberId); }
 
     bool awaitLeader(int memberId, std::chrono::milliseconds timeout = std::chrono::seconds(20))

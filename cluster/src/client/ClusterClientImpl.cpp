@@ -80,7 +80,9 @@ std::int64_t ClusterClientImpl::offer(const std::uint8_t* payload, std::int32_t 
     const std::array<transport::BufferVector, 2> vectors{
         transport::BufferVector{m_sessionHeader.data(), SESSION_HEADER_LENGTH},
         transport::BufferVector{payload, length}};
-    return m_ingressPublication->offer(std::span<const transport::BufferVector>(vectors));
+    const std::int64_t result = m_ingressPublication->offer(std::span<const transport::BufferVector>(vectors));
+    m_messagesOffered += result > 0 ? 1 : 0;
+    return result;
 }
 
 std::int64_t ClusterClientImpl::offer(std::span<const transport::BufferVector> vectors) noexcept
@@ -95,7 +97,10 @@ std::int64_t ClusterClientImpl::offer(std::span<const transport::BufferVector> v
     {
         gathered[i + 1] = vectors[i];
     }
-    return m_ingressPublication->offer(std::span<const transport::BufferVector>(gathered.data(), vectors.size() + 1));
+    const std::int64_t result =
+        m_ingressPublication->offer(std::span<const transport::BufferVector>(gathered.data(), vectors.size() + 1));
+    m_messagesOffered += result > 0 ? 1 : 0;
+    return result;
 }
 
 std::int64_t ClusterClientImpl::tryClaim(std::int32_t length, transport::BufferClaim& claim) noexcept
@@ -108,6 +113,7 @@ std::int64_t ClusterClientImpl::tryClaim(std::int32_t length, transport::BufferC
     if (result > 0)
     {
         claim.putBytes(m_sessionHeader.data(), SESSION_HEADER_LENGTH);
+        ++m_messagesOffered;
     }
     return result;
 }
@@ -262,6 +268,28 @@ void ClusterClientImpl::onEgressMessage(const util::AtomicBuffer& buffer, std::i
                 return;
             }
             const auto code = static_cast<EventCode>(decoder.codeRaw());
+            const std::string_view detail = decoder.detail();
+            if (code == EventCode::OK && m_awaitingFailoverOutcome && detail.starts_with(MESSAGES_IN_LOG_DETAIL_PREFIX))
+            {
+                std::int64_t inLog = 0;
+                for (const char c : detail.substr(MESSAGES_IN_LOG_DETAIL_PREFIX.size()))
+                {
+                    if (c < '0' || c > '9' || inLog > (std::numeric_limits<std::int64_t>::max() - 9) / 10)
+                    {
+                        ++m_invalidEgressCount;
+                        return;
+                    }
+                    inLog = inLog * 10 + (c - '0');
+                }
+                m_awaitingFailoverOutcome = false;
+                const std::int64_t applied = std::min(inLog, m_messagesOfferedBeforeLeaderChange);
+                if (m_context.egressListener != nullptr)
+                {
+                    m_context.egressListener->onFailoverOutcome(m_clusterSessionId, applied,
+                                                                m_messagesOfferedBeforeLeaderChange - applied);
+                }
+                return;
+            }
             if (code == EventCode::CLOSED)
             {
                 m_closedByCluster = true;
@@ -271,7 +299,7 @@ void ClusterClientImpl::onEgressMessage(const util::AtomicBuffer& buffer, std::i
             {
                 m_context.egressListener->onSessionEvent(decoder.correlationId(), decoder.clusterSessionId(),
                                                          decoder.leadershipTermId(), decoder.leaderMemberId(), code,
-                                                         decoder.detail());
+                                                         detail);
             }
             return;
         }
@@ -341,6 +369,9 @@ void ClusterClientImpl::onNewLeader(std::int64_t leadershipTermId, std::int32_t 
     m_leadershipTermId = leadershipTermId;
     m_leaderMemberId = leaderMemberId;
     encodeSessionHeader(m_sessionHeader.data(), m_leadershipTermId, m_clusterSessionId);
+    // Everything offered so far went to the previous leader: the new one says how much of it its log holds.
+    m_messagesOfferedBeforeLeaderChange = m_messagesOffered;
+    m_awaitingFailoverOutcome = true;
 
     std::string channel = m_context.ingressChannel;
     if (!m_endpoints.empty())

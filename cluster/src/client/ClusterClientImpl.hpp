@@ -61,6 +61,7 @@ public:
     int pollEgress() override;
 
     [[nodiscard]] std::int64_t clusterSessionId() const noexcept override { return m_clusterSessionId; }
+    [[nodiscard]] std::int64_t messagesOffered() const noexcept override { return m_messagesOffered; }
     [[nodiscard]] std::int64_t leadershipTermId() const noexcept override { return m_leadershipTermId; }
     [[nodiscard]] std::int32_t leaderMemberId() const noexcept override { return m_leaderMemberId; }
     [[nodiscard]] bool isClosed() const noexcept override { return m_isClosed; }
@@ -113,6 +114,9 @@ private:
     std::int64_t m_clusterSessionId;
     std::int64_t m_leadershipTermId;
     std::int64_t m_invalidEgressCount = 0;
+    std::int64_t m_messagesOffered = 0;
+    std::int64_t m_messagesOfferedBeforeLeaderChange = 0;
+    bool m_awaitingFailoverOutcome = false;
     std::int32_t m_leaderMemberId;
     bool m_breakPoll = false;
     bool m_closedByCluster = false;

@@ -57,6 +57,11 @@ struct ClusterSession
     Response response = Response::NONE;
     std::string responseDetail;
     CloseReason closeReason = CloseReason::CLIENT_ACTION;
+    /// This session's messages in this member's log (appended as leader, or read from the log), so a new leader
+    /// can tell the client which of its messages survived the failover.
+    std::int64_t messagesInLog = 0;
+    /// The failover outcome ("messages-in-log=") still has to follow the NewLeaderEvent.
+    bool hasLogCountEventPending = false;
     /// The SessionEvent OK still has to reach the client after the open was appended.
     bool hasOpenEventPending = false;
     /// A NewLeaderEvent still has to reach the client.

@@ -373,6 +373,15 @@ void ConsensusModuleAgent::prepareForNewLeadership(std::int64_t nowNs)
         }
         m_logPublisher.disconnect();
         m_appendPositionCounterId = -1;
+        for (std::size_t i = m_uncommittedSessionMessagesHead; i < m_uncommittedSessionMessages.size(); ++i)
+        {
+            if (ClusterSession* session = findOpenSession(m_uncommittedSessionMessages[i].second))
+            {
+                --session->messagesInLog;
+            }
+        }
+        m_uncommittedSessionMessages.clear();
+        m_uncommittedSessionMessagesHead = 0;
         // The services have applied the log up to the commit position; whatever lies beyond is replayed (or cut)
         // by the election once it knows the next leader's log.
         m_logAdapterPosition = commitPosition;
@@ -746,6 +755,16 @@ void ConsensusModuleAgent::sweepUncommittedEntries(std::int64_t commitPosition)
     {
         tracker.sweepLeaderMessages(commitPosition);
     }
+    while (m_uncommittedSessionMessagesHead < m_uncommittedSessionMessages.size() &&
+           m_uncommittedSessionMessages[m_uncommittedSessionMessagesHead].first <= commitPosition)
+    {
+        ++m_uncommittedSessionMessagesHead;
+    }
+    if (m_uncommittedSessionMessagesHead == m_uncommittedSessionMessages.size())
+    {
+        m_uncommittedSessionMessages.clear(); // keeps its capacity: no allocation in steady state
+        m_uncommittedSessionMessagesHead = 0;
+    }
 }
 
 int ConsensusModuleAgent::followerWork(std::int64_t nowNs)
@@ -972,6 +991,7 @@ void ConsensusModuleAgent::onLogSessionMessage(std::int64_t clusterSessionId, st
     if (ClusterSession* session = findOpenSession(clusterSessionId))
     {
         session->timeOfLastActivityNs = m_nowNs;
+        ++session->messagesInLog;
     }
 }
 

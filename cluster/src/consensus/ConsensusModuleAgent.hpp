@@ -261,6 +261,10 @@ private:
     TimerService m_timerService;
     /// (append position, correlation id) of timers the leader fired but a quorum has not yet recorded.
     std::vector<std::pair<std::int64_t, std::int64_t>> m_uncommittedTimers;
+    /// (append position, cluster session id) of client messages the leader appended but a quorum has not recorded;
+    /// a leader stepping down takes them out of the sessions' counts (replay or truncation decides their fate).
+    std::vector<std::pair<std::int64_t, std::int64_t>> m_uncommittedSessionMessages;
+    std::size_t m_uncommittedSessionMessagesHead = 0;
     /// TimerEvents read from the log for timers this member's services had not (yet) scheduled.
     std::unordered_map<std::int64_t, std::int32_t> m_expiredTimerCountByCorrelationId;
     std::vector<PendingServiceMessageTracker> m_pendingServiceMessages;

@@ -1,4 +1,5 @@
 // Client sessions on the consensus module: connect, authenticate, open, keep alive, time out and close.
+#include <cstdio>
 #include <iostream>
 
 #include "consensus/ConsensusModuleAgent.hpp"
@@ -321,7 +322,23 @@ int ConsensusModuleAgent::sendPendingSessionEvents()
                                         m_thisMember->id, m_ingressEndpoints))
         {
             session->hasNewLeaderEventPending = false;
+            session->hasLogCountEventPending = true;
             ++work;
+        }
+        if (session->hasLogCountEventPending && !session->hasNewLeaderEventPending)
+        {
+            char detail[48];
+            const int length = std::snprintf(detail, sizeof(detail), "%.*s%lld",
+                                             static_cast<int>(MESSAGES_IN_LOG_DETAIL_PREFIX.size()),
+                                             MESSAGES_IN_LOG_DETAIL_PREFIX.data(),
+                                             static_cast<long long>(session->messagesInLog));
+            if (m_egressPublisher.sendEvent(*session->responsePublication, session->id, -1, m_leadershipTermId,
+                                            m_thisMember->id, EventCode::OK,
+                                            std::string_view(detail, static_cast<std::size_t>(length))))
+            {
+                session->hasLogCountEventPending = false;
+                ++work;
+            }
         }
     }
     return work;
@@ -445,6 +462,8 @@ void ConsensusModuleAgent::onIngressMessage(std::int64_t leadershipTermId, std::
     if (position > 0)
     {
         session->timeOfLastActivityNs = m_nowNs;
+        ++session->messagesInLog;
+        m_uncommittedSessionMessages.emplace_back(position, clusterSessionId);
     }
     else
     {

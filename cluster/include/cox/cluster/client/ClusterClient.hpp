@@ -29,6 +29,10 @@ class Subscription;
 
 namespace cox::cluster
 {
+/// The detail of the SessionEvent OK a new leader sends each session after its NewLeaderEvent:
+/// "messages-in-log=<n>", the number of that session's messages in the new leader's log.
+inline constexpr std::string_view MESSAGES_IN_LOG_DETAIL_PREFIX = "messages-in-log=";
+
 /// SessionEvent codes (the schema's EventCode).
 enum class EventCode : std::int32_t
 {
@@ -88,6 +92,13 @@ public:
     }
     virtual void onNewLeader(std::int64_t /*clusterSessionId*/, std::int64_t /*leadershipTermId*/,
                              std::int32_t /*leaderMemberId*/, std::string_view /*ingressEndpoints*/)
+    {
+    }
+    /// After a leader change: of the messages this client offered before it, the first messagesApplied are in the
+    /// new leader's log (each is, or will be, applied exactly once) and the messagesLost after them never reached
+    /// it and never will. Nothing is re-sent by the client; the application decides.
+    virtual void onFailoverOutcome(std::int64_t /*clusterSessionId*/, std::int64_t /*messagesApplied*/,
+                                   std::int64_t /*messagesLost*/)
     {
     }
     virtual void onAdminResponse(std::int64_t /*clusterSessionId*/, std::int64_t /*correlationId*/,
@@ -184,6 +195,8 @@ public:
     /// Polls egress (up to 10 fragments) into the context's listener; handles NewLeaderEvent and CLOSED itself.
     virtual int pollEgress() = 0;
 
+    /// Messages offered (or claimed) successfully on this session so far.
+    [[nodiscard]] virtual std::int64_t messagesOffered() const noexcept = 0;
     [[nodiscard]] virtual std::int64_t clusterSessionId() const noexcept = 0;
     [[nodiscard]] virtual std::int64_t leadershipTermId() const noexcept = 0;
     [[nodiscard]] virtual std::int32_t leaderMemberId() const noexcept = 0;
