@@ -145,3 +145,18 @@ TEST_F(TermReaderTest, shouldScanPaddingAsHeaderOnlyAndReportRest)
     EXPECT_EQ(64 + 32, scan.available);
     EXPECT_EQ(256 - 32, scan.padding);
 }
+
+TEST_F(TermReaderTest, shouldStallAtFrameShorterThanItsHeaderInsteadOfDeliveringNegativeLength)
+{
+    // What overlapping frames from a hostile sender can leave behind: a frame length of 1 where a frame
+    // should start (found by the receive-path fuzzer).
+    append(64, 7);
+    m_log.term(0).putInt32Ordered(96, 1);
+    const auto outcome = read(0, 10);
+    ASSERT_EQ(1u, m_fragments.size());
+    EXPECT_EQ(96, outcome.offset) << "the reader stops at the corrupt frame";
+    for (const auto& fragment : m_fragments)
+    {
+        EXPECT_GE(fragment.length, 0);
+    }
+}

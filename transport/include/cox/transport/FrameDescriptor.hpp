@@ -32,12 +32,17 @@ inline constexpr std::int32_t PADDING_FRAME_TYPE = HeaderFlyweight::HDR_TYPE_PAD
     return termBuffer.getInt32Volatile(static_cast<std::size_t>(termOffset));
 }
 
-/// frame_length with acquire semantics, or 0 when it claims more than the term has left. Readers use
-/// this so that corrupt or hostile data (a forged PAD, overlapping frames from a bad sender) reads as
-/// "nothing here yet" and stalls that one stream, instead of sending a reader off the end of the term.
+/// frame_length with acquire semantics, or 0 when it claims more than the term has left or less than a frame
+/// header. Readers use this so that corrupt or hostile data (a forged PAD, overlapping frames from a bad sender)
+/// reads as "nothing here yet" and stalls that one stream, instead of sending a reader off the end of the term
+/// or handing it a negative payload length.
 [[nodiscard]] inline std::int32_t frameLengthChecked(const util::AtomicBuffer& termBuffer, std::int32_t termOffset)
 {
     const std::int32_t frameLength = frameLengthVolatile(termBuffer, termOffset);
+    if (frameLength > 0 && frameLength < HEADER_LENGTH)
+    {
+        return 0;
+    }
     return frameLength <= static_cast<std::int32_t>(termBuffer.capacity()) - termOffset ? frameLength : 0;
 }
 
