@@ -6,6 +6,7 @@
 
 #include "cox/archive/ArchiveException.hpp"
 #include "cox/codecs/archive/ArchiveCodecs.hpp"
+#include "cox/transport/ChannelText.hpp"
 #include "cox/transport/ChannelUri.hpp"
 #include "cox/util/CountersDescriptor.hpp"
 #include "cox/util/CountersReader.hpp"
@@ -57,11 +58,18 @@ std::string recordingKey(const transport::ChannelUri& uri, std::int32_t streamId
     return key;
 }
 
-std::string withParams(std::string_view channel, const std::string& params)
+/// channel with each "key=value" of params ('|'-separated) set, replacing any value the caller gave.
+std::string withParams(std::string_view channel, std::string_view params)
 {
     std::string result(channel);
-    result += result.find('?') == std::string::npos ? "?" : "|";
-    result += params;
+    while (!params.empty())
+    {
+        const auto bar = params.find('|');
+        const std::string_view param = params.substr(0, bar);
+        const auto equals = param.find('=');
+        result = transport::withParam(result, param.substr(0, equals), param.substr(equals + 1));
+        params = bar == std::string_view::npos ? std::string_view() : params.substr(bar + 1);
+    }
     return result;
 }
 

@@ -2,11 +2,13 @@
 
 #include <charconv>
 
+#include "cox/transport/ChannelText.hpp"
 #include "cox/transport/ChannelUri.hpp"
 
 namespace cox::cluster::client
 {
 using transport::ChannelUri;
+using transport::withParam;
 
 std::optional<std::vector<IngressEndpoint>> parseIngressEndpoints(std::string_view text)
 {
@@ -53,19 +55,7 @@ const IngressEndpoint* findEndpoint(const std::vector<IngressEndpoint>& endpoint
 
 std::string ingressChannelFor(const std::string& ingressChannel, std::string_view endpoint)
 {
-    // A bare "aeron:udp" does not parse (udp needs an endpoint), so the endpoint is added to the text first;
-    // a channel that already names one is parsed and has it replaced.
-    if (ingressChannel.find("endpoint=") == std::string::npos)
-    {
-        const char separator = ingressChannel.find('?') == std::string::npos ? '?' : '|';
-        std::string channel = ingressChannel;
-        channel += separator;
-        channel += "endpoint=";
-        channel += endpoint;
-        return ChannelUri::parse(channel).toString();
-    }
-    ChannelUri uri = ChannelUri::parse(ingressChannel);
-    uri.put(ChannelUri::ENDPOINT_PARAM, endpoint);
-    return uri.toString();
+    // A bare "aeron:udp" does not parse (udp needs an endpoint): fill the template in as text, then check it.
+    return ChannelUri::parse(withParam(ingressChannel, ChannelUri::ENDPOINT_PARAM, endpoint)).toString();
 }
 } // namespace cox::cluster::client

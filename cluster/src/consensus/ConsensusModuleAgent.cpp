@@ -7,7 +7,7 @@
 #include <limits>
 
 #include "consensus/Adapters.hpp"
-#include "consensus/Channels.hpp"
+#include "cox/transport/ChannelText.hpp"
 #include "consensus/Election.hpp"
 #include "consensus/LogReplay.hpp"
 #include "cox/archive/AeronArchive.hpp"
@@ -26,6 +26,9 @@
 
 namespace cox::cluster
 {
+using transport::channelParam;
+using transport::withParam;
+using transport::withoutParam;
 namespace
 {
 constexpr std::int64_t SLOW_TICK_INTERVAL_NS = 10'000'000;

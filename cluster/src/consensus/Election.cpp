@@ -4,7 +4,7 @@
 #include <iostream>
 #include <limits>
 
-#include "consensus/Channels.hpp"
+#include "cox/transport/ChannelText.hpp"
 #include "consensus/ConsensusModuleAgent.hpp"
 #include "consensus/LogReplay.hpp"
 #include "cox/archive/AeronArchive.hpp"
@@ -21,6 +21,9 @@
 
 namespace cox::cluster
 {
+using transport::channelParam;
+using transport::withParam;
+using transport::withoutParam;
 namespace
 {
 constexpr std::int64_t NULL_POSITION = -1;

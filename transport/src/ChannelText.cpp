@@ -1,8 +1,8 @@
-#include "consensus/Channels.hpp"
+#include "cox/transport/ChannelText.hpp"
 
 #include <vector>
 
-namespace cox::cluster
+namespace cox::transport
 {
 namespace
 {
@@ -81,4 +81,4 @@ std::optional<std::string> channelParam(std::string_view channel, std::string_vi
     }
     return std::nullopt;
 }
-} // namespace cox::cluster
+} // namespace cox::transport
