@@ -1,5 +1,8 @@
 #include "DriverConductor.hpp"
 
+#include <random>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
@@ -72,6 +75,20 @@ StartPosition startPositionFor(const ChannelUri& uri, std::int32_t termLength, s
 }
 } // namespace
 
+namespace
+{
+std::uint64_t driverRandomSeed(std::uint64_t configured)
+{
+    if (configured != 0)
+    {
+        return configured;
+    }
+    std::random_device device;
+    return (static_cast<std::uint64_t>(device()) << 32) ^ static_cast<std::uint64_t>(device()) ^
+        static_cast<std::uint64_t>(::getpid());
+}
+} // namespace
+
 DriverConductor::DriverConductor(DriverResources& resources)
     : m_resources(resources),
       m_context(resources.context),
@@ -79,7 +96,7 @@ DriverConductor::DriverConductor(DriverResources& resources)
       m_toClients(CncFileDescriptor::wrap(resources.cncFile->buffer()).toClients),
       m_responseBuffer(RESPONSE_BUFFER_LENGTH),
       m_response(m_responseBuffer.data(), m_responseBuffer.size()),
-      m_random(static_cast<std::uint64_t>(resources.epochClock->time()) ^ 0x9E3779B97F4A7C15ULL),
+      m_random(driverRandomSeed(resources.context.randomSeed)),
       m_nextSessionId(static_cast<std::int32_t>(m_random())),
       m_nextReceiverId(static_cast<std::int64_t>(m_random()))
 {

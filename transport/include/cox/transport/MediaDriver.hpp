@@ -80,6 +80,10 @@ struct MediaDriverContext
     /// Send-side loss generator for tests (drops outgoing DATA datagrams).
     double sendDataLossRate = 0.0;
     std::uint64_t sendDataLossSeed = 0;
+    /// Seed of the driver's session ids and initial term ids. 0 (the default) draws one from
+    /// std::random_device: drivers started in the same millisecond must not choose the same session ids, or
+    /// two senders to one endpoint collide. A simulator sets it to replay a run.
+    std::uint64_t randomSeed = 0;
 
     /// Injected dependencies; null means the system clocks and real UDP sockets.
     std::shared_ptr<util::NanoClock> nanoClock;
