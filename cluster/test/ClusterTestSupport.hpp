@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <memory>
 #include <string>
 #include <thread>
@@ -19,6 +20,7 @@
 
 #include <gtest/gtest.h>
 
+#include "cox/cluster/ClusterCounters.hpp"
 #include "cox/cluster/ClusterNode.hpp"
 #include "cox/cluster/client/ClusterClient.hpp"
 #include "cox/cluster/service/ClusteredService.hpp"
@@ -29,6 +31,7 @@
 #include "cox/transport/UdpMedia.hpp"
 #include "cox/transport/InetAddress.hpp"
 #include "cox/util/AtomicBuffer.hpp"
+#include "cox/util/CountersReader.hpp"
 #include "cox/util/IdleStrategy.hpp"
 
 namespace cox::cluster::test
@@ -101,8 +104,11 @@ public:
     void onStart(Cluster& cluster, transport::Image* snapshotImage) override
     {
         m_cluster = &cluster;
-        static_cast<void>(snapshotImage);
         ++startCount;
+        if (snapshotImage != nullptr)
+        {
+            loadSnapshot(*snapshotImage);
+        }
     }
 
     void onSessionOpen(ClientSession& session, std::int64_t timestamp) override
@@ -172,13 +178,28 @@ public:
         timerPositions.push_back(m_cluster->logPosition());
     }
 
-    void onTakeSnapshot(transport::ExclusivePublication&) override {}
+    /// The whole state: the hash and the counts, one 40-byte message led by a magic.
+    void onTakeSnapshot(transport::ExclusivePublication& publication) override
+    {
+        std::int64_t words[SNAPSHOT_WORDS] = {SNAPSHOT_MAGIC, static_cast<std::int64_t>(m_hash), messageCount,
+                                              sessionsOpened, static_cast<std::int64_t>(firedTimers.size())};
+        while (publication.offer(reinterpret_cast<const std::uint8_t*>(words), sizeof(words)) < 0)
+        {
+            m_cluster->idleStrategy().idle();
+        }
+        ++snapshotsTaken;
+    }
     void onRoleChange(Role newRole) override { roles.push_back(newRole); }
     void onTerminate(Cluster&) override { ++terminateCount; }
 
     [[nodiscard]] std::uint64_t stateHash() const noexcept { return m_hash; }
+    [[nodiscard]] std::int64_t logPosition() const noexcept { return m_cluster ? m_cluster->logPosition() : -1; }
 
     int startCount = 0;
+    int snapshotsTaken = 0;
+    /// The service started from a snapshot (and the hash it loaded).
+    bool loadedSnapshot = false;
+    std::uint64_t loadedHash = 0;
     int terminateCount = 0;
     int sessionsOpened = 0;
     std::int64_t messageCount = 0;
@@ -189,6 +210,52 @@ public:
     /// Every session message applied, in log order.
     std::vector<std::string> payloads;
     std::vector<Role> roles;
+
+private:
+    static constexpr std::int64_t SNAPSHOT_MAGIC = 0x5445535453455256; // "TESTSERV"
+    static constexpr int SNAPSHOT_WORDS = 5;
+
+    void loadSnapshot(transport::Image& image)
+    {
+        bool loaded = false;
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (!loaded)
+        {
+            const int fragments = image.poll(
+                [&](const util::AtomicBuffer& buffer, std::int32_t offset, std::int32_t length, const transport::Header&)
+                {
+                    std::int64_t words[SNAPSHOT_WORDS] = {};
+                    if (loaded || length != static_cast<std::int32_t>(sizeof(words)))
+                    {
+                        return;
+                    }
+                    std::memcpy(words, buffer.buffer() + offset, sizeof(words));
+                    if (words[0] != SNAPSHOT_MAGIC)
+                    {
+                        return;
+                    }
+                    m_hash = static_cast<std::uint64_t>(words[1]);
+                    messageCount = words[2];
+                    sessionsOpened = static_cast<int>(words[3]);
+                    restoredTimerCount = words[4];
+                    loaded = true;
+                },
+                1);
+            if (fragments == 0)
+            {
+                if (image.isClosed() || std::chrono::steady_clock::now() > deadline)
+                {
+                    throw std::runtime_error("TestService: snapshot image ended without its state");
+                }
+                m_cluster->idleStrategy().idle();
+            }
+        }
+        loadedSnapshot = true;
+        loadedHash = m_hash;
+    }
+
+public:
+    std::int64_t restoredTimerCount = 0;
 
 private:
     void offerUntilSent(ClientSession& session, const std::string& payload)
@@ -274,6 +341,9 @@ public:
         bool appointedLeader = true;
         std::int64_t leaderHeartbeatTimeoutNs = 1'000'000'000;
         std::int64_t startupCanvassTimeoutNs = 2'000'000'000;
+        std::int32_t snapshotRetentionCount = 0;
+        std::int32_t archiveSegmentFileLength = 0;
+        bool archiveChecksums = false;
     };
 
     explicit TestCluster(Options options) : m_options(options)
@@ -350,6 +420,7 @@ public:
         config.electionTimeoutNs = 500'000'000;
         config.leaderHeartbeatIntervalNs = 50'000'000;
         config.serviceCount = m_options.serviceCount;
+        config.snapshotRetentionCount = m_options.snapshotRetentionCount;
         return config;
     }
 
@@ -362,6 +433,8 @@ public:
         context.threadingMode = util::ThreadingMode::INVOKER;
         context.publicationTermBufferLength = 256 * 1024;
         context.ipcTermBufferLength = 256 * 1024;
+        context.archiveSegmentFileLength = m_options.archiveSegmentFileLength;
+        context.archiveChecksums = m_options.archiveChecksums;
         for (int s = 0; s < m_options.serviceCount; ++s)
         {
             services.push_back(std::make_unique<TestService>());
@@ -571,6 +644,24 @@ public:
             poll();
         }
         return true;
+    }
+
+    /// A consensus module counter of the member (type id from ClusterCounters), or -1 if it has none.
+    [[nodiscard]] std::int64_t counter(int memberId, std::int32_t typeId)
+    {
+        const util::CountersReader& counters = node(memberId).aeron().countersReader();
+        const std::int32_t id = ClusterCounters::find(counters, typeId, 0);
+        return id == ClusterCounters::NULL_COUNTER_ID ? -1 : counters.getCounterValue(id);
+    }
+
+    [[nodiscard]] std::int64_t snapshotCount(int memberId)
+    {
+        return counter(memberId, ClusterCounters::SNAPSHOT_COUNTER_TYPE_ID);
+    }
+
+    [[nodiscard]] std::filesystem::path clusterDir(int memberId) const
+    {
+        return m_root / ("member-" + std::to_string(memberId));
     }
 
     [[nodiscard]] TestService& service(int memberId, int serviceId = 0)

@@ -10,6 +10,8 @@
 #include "cox/codecs/cluster/CatchupPosition.hpp"
 #include "cox/codecs/cluster/RequestVote.hpp"
 #include "cox/codecs/cluster/StopCatchup.hpp"
+#include "cox/codecs/cluster/TerminationAck.hpp"
+#include "cox/codecs/cluster/TerminationPosition.hpp"
 #include "cox/codecs/cluster/Vote.hpp"
 #include "cox/codecs/cluster/ChallengeResponse.hpp"
 #include "cox/codecs/cluster/CloseSession.hpp"
@@ -231,6 +233,26 @@ void ConsensusAdapter::onMessage(ConsensusModuleAgent& agent, const std::uint8_t
         }
         break;
     }
+    case cc::TerminationPositionDecoder::TEMPLATE_ID:
+    {
+        cc::TerminationPositionDecoder d;
+        if (decode(d, buffer, length))
+        {
+            agent.onTerminationPosition(d.leadershipTermId(), d.logPosition());
+            return;
+        }
+        break;
+    }
+    case cc::TerminationAckDecoder::TEMPLATE_ID:
+    {
+        cc::TerminationAckDecoder d;
+        if (decode(d, buffer, length))
+        {
+            agent.onTerminationAck(d.leadershipTermId(), d.logPosition(), d.memberId());
+            return;
+        }
+        break;
+    }
     default:
         // Backup, standby and legacy membership messages are not served.
         return;
@@ -361,8 +383,18 @@ void LogAdapter::onMessage(ConsensusModuleAgent& agent, const std::uint8_t* buff
         break;
     }
     case cc::ClusterActionRequestDecoder::TEMPLATE_ID:
-        // Snapshot, suspend and resume actions arrive with issue 7; an appointed leader does not append them.
-        return;
+    {
+        cc::ClusterActionRequestDecoder d;
+        if (decode(d, buffer, length))
+        {
+            const std::int32_t flags = d.flagsInActingVersion() ? d.flags() : 0;
+            agent.onLogClusterAction(position, d.leadershipTermId(), d.timestamp(),
+                                     static_cast<std::int32_t>(d.actionRaw()),
+                                     flags == d.flagsNullValue() ? 0 : flags);
+            return;
+        }
+        break;
+    }
     default:
         break;
     }

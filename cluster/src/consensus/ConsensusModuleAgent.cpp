@@ -1,5 +1,7 @@
 #include "consensus/ConsensusModuleAgent.hpp"
 
+#include "cox/cluster/ClusterControl.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
@@ -138,16 +140,24 @@ void ConsensusModuleAgent::onStart()
 
     ArchiveExtentSource extentSource(*m_archive);
     m_recoveryPlan = createRecoveryPlan(*m_recordingLog, m_config.serviceCount, extentSource);
+    selectUsableSnapshots(extentSource);
     if (m_recoveryPlan->log)
     {
         // A recording left open by a crash is still "active" in the archive until its session ends.
         m_archive->tryStopRecordingByIdentity(m_recoveryPlan->log->recordingId);
         m_logRecordingId = m_recoveryPlan->log->recordingId;
     }
-    allocateRecoveryState();
-
     std::cout << "consensus-module: member " << m_config.memberId << " of " << m_members.size()
               << ", recovery plan: " << m_recoveryPlan->toString() << std::endl;
+    for (const auto& snapshot : m_recoveryPlan->snapshots)
+    {
+        if (snapshot.serviceId == RecordingLog::CONSENSUS_MODULE_SERVICE_ID)
+        {
+            m_nowNs = m_context.nanoClock->nanoTime();
+            loadConsensusModuleSnapshot(snapshot.recordingId);
+        }
+    }
+    allocateRecoveryState();
 
     const std::int64_t nowNs = m_context.nanoClock->nanoTime();
     m_nowNs = nowNs;
@@ -179,6 +189,11 @@ void ConsensusModuleAgent::createCounters()
     m_timedOutClientCounter = add(ClusterCounters::CLUSTER_CLIENT_TIMEOUT_COUNT_TYPE_ID, "Cluster timed out client count");
     m_invalidRequestCounter = add(ClusterCounters::CLUSTER_INVALID_REQUEST_COUNT_TYPE_ID, "Cluster invalid request count");
     m_errorCounter = add(ClusterCounters::CONSENSUS_MODULE_ERROR_COUNT_TYPE_ID, "Cluster errors");
+    m_controlToggleCounter = add(ClusterCounters::CONTROL_TOGGLE_TYPE_ID, "Control toggle");
+    m_snapshotCounter = add(ClusterCounters::SNAPSHOT_COUNTER_TYPE_ID, "Cluster snapshot count");
+    m_maxSnapshotDurationCounter =
+        add(ClusterCounters::CLUSTER_TOTAL_MAX_SNAPSHOT_DURATION_TYPE_ID, "Total max snapshot duration in ns");
+    m_controlToggleCounter->setOrdered(static_cast<std::int64_t>(ToggleState::NEUTRAL));
     m_moduleStateCounter->setOrdered(static_cast<std::int64_t>(ConsensusModuleState::INIT));
     m_roleCounter->setOrdered(static_cast<std::int64_t>(Role::FOLLOWER));
     m_leadershipTermIdCounter->setOrdered(-1);
@@ -258,15 +273,22 @@ void ConsensusModuleAgent::createChannels()
 
 void ConsensusModuleAgent::allocateRecoveryState()
 {
-    if (!m_recoveryPlan->snapshots.empty())
-    {
-        throw util::IllegalStateException("the recording log holds snapshots; loading snapshots arrives with issue 7");
-    }
     RecoveryState::Values values;
     values.clusterId = m_config.clusterId;
     values.serviceCount = m_config.serviceCount;
     values.leadershipTermId = m_recoveryPlan->lastLeadershipTermId;
     values.logPosition = m_recoveryPlan->log ? m_recoveryPlan->log->startPosition : 0;
+    for (const auto& snapshot : m_recoveryPlan->snapshots)
+    {
+        // The services load theirs and everyone replays the log from the snapshot's position.
+        values.logPosition = snapshot.logPosition;
+        values.leadershipTermId = snapshot.leadershipTermId;
+        values.timestamp = snapshot.timestamp;
+        if (snapshot.serviceId >= 0 && snapshot.serviceId < RecoveryState::MAX_SERVICE_COUNT)
+        {
+            values.snapshotRecordingIds[static_cast<std::size_t>(snapshot.serviceId)] = snapshot.recordingId;
+        }
+    }
     m_logAdapterPosition = values.logPosition;
     m_recoveryStateCounter = RecoveryState::allocate(*m_aeron, values);
 }
@@ -324,6 +346,14 @@ int ConsensusModuleAgent::doWork()
         work += consensusWork(nowNs);
     }
     work += pollServiceControl();
+    if (m_pendingSnapshot)
+    {
+        work += snapshotWork(nowNs);
+    }
+    if (m_termination != Termination::NONE && !m_isTerminated)
+    {
+        work += terminationWork(nowNs);
+    }
     return work;
 }
 
@@ -629,9 +659,15 @@ int ConsensusModuleAgent::slowTick(std::int64_t nowNs)
     }
     if (m_role == Role::LEADER && m_election == nullptr)
     {
-        work += processPendingSessions(nowNs);
-        work += checkSessions(nowNs);
+        // Sessions open and close through the log: not between a snapshot's entry and the snapshot, nor while
+        // suspended or terminating.
+        if (m_state == ConsensusModuleState::ACTIVE)
+        {
+            work += processPendingSessions(nowNs);
+            work += checkSessions(nowNs);
+        }
         work += sendPendingSessionEvents();
+        work += checkControlToggle(nowNs);
     }
     return work;
 }
@@ -791,10 +827,24 @@ int ConsensusModuleAgent::pollLog(std::int64_t limitPosition)
     {
         return 0;
     }
-    const int fragments = m_logImage->boundedPoll(
-        [this](const util::AtomicBuffer& buffer, std::int32_t offset, std::int32_t length,
-               const transport::Header& header) { m_logAssembler->onFragment(buffer, offset, length, header); },
-        limitPosition, m_config.logFragmentLimit);
+    if (m_pendingSnapshot)
+    {
+        return 0; // the log waits at the snapshot's position until the snapshot is taken
+    }
+    int fragments = 0;
+    // One fragment at a time so a SNAPSHOT entry stops the poll right behind it.
+    while (fragments < m_config.logFragmentLimit && !m_pendingSnapshot)
+    {
+        const int polled = m_logImage->boundedPoll(
+            [this](const util::AtomicBuffer& buffer, std::int32_t offset, std::int32_t length,
+                   const transport::Header& header) { m_logAssembler->onFragment(buffer, offset, length, header); },
+            limitPosition, 1);
+        if (polled == 0)
+        {
+            break;
+        }
+        fragments += polled;
+    }
     const std::int64_t position = m_logImage->position();
     if (position > m_logAdapterPosition)
     {

@@ -110,6 +110,12 @@ public:
     void onLogNewLeadershipTermEvent(std::int64_t leadershipTermId, std::int64_t logPosition,
                                      std::int32_t leaderMemberId);
     void onInvalidLogEntry(const char* reason);
+    /// A SNAPSHOT, SUSPEND or RESUME entry read from the log (follower or replay), applied at position.
+    void onLogClusterAction(std::int64_t position, std::int64_t leadershipTermId, std::int64_t timestamp,
+                            std::int32_t action, std::int32_t flags);
+    // Termination (consensus stream).
+    void onTerminationPosition(std::int64_t leadershipTermId, std::int64_t logPosition);
+    void onTerminationAck(std::int64_t leadershipTermId, std::int64_t logPosition, std::int32_t memberId);
 
 private:
     friend class Election;
@@ -179,6 +185,33 @@ private:
     void state(ConsensusModuleState newState);
     void closeLog();
 
+    // Snapshots and lifecycle (ConsensusModuleSnapshots.cpp).
+    /// Leader: acts on the control toggle (snapshot, suspend, resume, shutdown, abort).
+    int checkControlToggle(std::int64_t nowNs);
+    void resetToggle(std::int64_t expected);
+    /// Every member at the SNAPSHOT entry at logPosition: stop applying the log until every service has
+    /// snapshotted there, then snapshot the module.
+    void enterSnapshot(std::int64_t logPosition, std::int64_t leadershipTermId, std::int64_t timestamp);
+    int snapshotWork(std::int64_t nowNs);
+    /// Records the module's state at the pending snapshot's position; returns the recording id.
+    [[nodiscard]] std::int64_t recordConsensusModuleSnapshot();
+    void loadConsensusModuleSnapshot(std::int64_t recordingId);
+    /// Why the snapshot cannot be loaded (its replay fails, it is short, a frame fails its CRC, its marker is
+    /// wrong), or empty if it can.
+    [[nodiscard]] std::string checkSnapshot(const RecoveryPlan::Snapshot& snapshot);
+    /// Drops unusable snapshot sets from the recovery plan (invalidating them in the recording log) until the
+    /// latest one left is whole; throws if the log it needs was purged.
+    void selectUsableSnapshots(RecordingExtentSource& extents);
+    /// Keeps config.snapshotRetentionCount snapshot sets: older snapshot recordings and the log before the
+    /// oldest kept snapshot are purged from the archive.
+    void purgeBeyondRetention();
+    /// Shutdown (after its snapshot) or abort: the services stop at the termination position, then the
+    /// followers acknowledge, then the module ends.
+    void beginTermination(std::int64_t nowNs);
+    int terminationWork(std::int64_t nowNs);
+    void terminate(const char* reason);
+    void invokeWhileWaiting();
+
     ConsensusModuleContext& m_context;
     const ConsensusModuleConfig& m_config;
     std::shared_ptr<transport::Aeron> m_aeron;
@@ -207,6 +240,9 @@ private:
     std::shared_ptr<transport::Counter> m_invalidRequestCounter;
     std::shared_ptr<transport::Counter> m_errorCounter;
     std::shared_ptr<transport::Counter> m_recoveryStateCounter;
+    std::shared_ptr<transport::Counter> m_controlToggleCounter;
+    std::shared_ptr<transport::Counter> m_snapshotCounter;
+    std::shared_ptr<transport::Counter> m_maxSnapshotDurationCounter;
 
     // Channels.
     std::shared_ptr<transport::Subscription> m_ingressSubscription;
@@ -277,6 +313,33 @@ private:
         std::int64_t lastRelevantId = -1;
     };
     std::vector<ServiceAckState> m_serviceAcks;
+
+    // Snapshot and termination in progress.
+    struct PendingSnapshot
+    {
+        std::int64_t logPosition = 0;
+        std::int64_t leadershipTermId = 0;
+        std::int64_t timestamp = 0;
+        std::int64_t startNs = 0;
+        /// Each service's ack count when the snapshot began: its snapshot ack comes after them.
+        std::vector<std::int64_t> ackIdBase;
+        /// The state to return to afterwards.
+        ConsensusModuleState previousState = ConsensusModuleState::ACTIVE;
+    };
+    std::optional<PendingSnapshot> m_pendingSnapshot;
+    enum class Termination : std::int8_t
+    {
+        NONE,
+        SHUTDOWN,
+        ABORT,
+    };
+    Termination m_termination = Termination::NONE;
+    std::int64_t m_terminationPosition = -1;
+    std::int64_t m_terminationLeadershipTermId = -1;
+    std::int64_t m_terminationDeadlineNs = 0;
+    std::vector<std::int64_t> m_terminationAckIdBase;
+    bool m_serviceTerminationSent = false;
+    std::vector<std::int32_t> m_terminationAckedMembers;
 
     std::unique_ptr<Election> m_election;
     /// The recording a replication from the leader created (from the archive's REPLICATE signal).

@@ -6,6 +6,8 @@
 #include "cox/codecs/cluster/CatchupPosition.hpp"
 #include "cox/codecs/cluster/RequestVote.hpp"
 #include "cox/codecs/cluster/StopCatchup.hpp"
+#include "cox/codecs/cluster/TerminationAck.hpp"
+#include "cox/codecs/cluster/TerminationPosition.hpp"
 #include "cox/codecs/cluster/Vote.hpp"
 #include "cox/codecs/cluster/CommitPosition.hpp"
 #include "cox/codecs/cluster/MessageHeader.hpp"
@@ -121,6 +123,29 @@ bool ConsensusPublisher::stopCatchup(transport::ExclusivePublication& publicatio
     encoder.wrapAndApplyHeader(m_scratch.data(), 0, m_scratch.size(), header)
         .leadershipTermId(leadershipTermId)
         .followerMemberId(followerMemberId);
+    return offer(publication, cc::MessageHeaderEncoder::ENCODED_LENGTH + encoder.encodedLength());
+}
+
+bool ConsensusPublisher::terminationPosition(transport::ExclusivePublication& publication,
+                                             std::int64_t leadershipTermId, std::int64_t logPosition) noexcept
+{
+    cc::MessageHeaderEncoder header;
+    cc::TerminationPositionEncoder encoder;
+    encoder.wrapAndApplyHeader(m_scratch.data(), 0, m_scratch.size(), header)
+        .leadershipTermId(leadershipTermId)
+        .logPosition(logPosition);
+    return offer(publication, cc::MessageHeaderEncoder::ENCODED_LENGTH + encoder.encodedLength());
+}
+
+bool ConsensusPublisher::terminationAck(transport::ExclusivePublication& publication, std::int64_t leadershipTermId,
+                                        std::int64_t logPosition, std::int32_t memberId) noexcept
+{
+    cc::MessageHeaderEncoder header;
+    cc::TerminationAckEncoder encoder;
+    encoder.wrapAndApplyHeader(m_scratch.data(), 0, m_scratch.size(), header)
+        .leadershipTermId(leadershipTermId)
+        .logPosition(logPosition)
+        .memberId(memberId);
     return offer(publication, cc::MessageHeaderEncoder::ENCODED_LENGTH + encoder.encodedLength());
 }
 

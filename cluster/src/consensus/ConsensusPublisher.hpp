@@ -47,6 +47,10 @@ public:
                          std::string_view catchupEndpoint) noexcept;
     bool stopCatchup(transport::ExclusivePublication& publication, std::int64_t leadershipTermId,
                      std::int32_t followerMemberId) noexcept;
+    bool terminationPosition(transport::ExclusivePublication& publication, std::int64_t leadershipTermId,
+                             std::int64_t logPosition) noexcept;
+    bool terminationAck(transport::ExclusivePublication& publication, std::int64_t leadershipTermId,
+                        std::int64_t logPosition, std::int32_t memberId) noexcept;
     bool appendPosition(transport::ExclusivePublication& publication, std::int64_t leadershipTermId,
                         std::int64_t logPosition, std::int32_t followerMemberId) noexcept;
     bool commitPosition(transport::ExclusivePublication& publication, std::int64_t leadershipTermId,

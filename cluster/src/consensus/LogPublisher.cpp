@@ -1,5 +1,7 @@
 #include "consensus/LogPublisher.hpp"
 
+#include "cox/codecs/cluster/ClusterActionRequest.hpp"
+
 #include "cox/codecs/cluster/MessageHeader.hpp"
 #include "cox/codecs/cluster/NewLeadershipTermEvent.hpp"
 #include "cox/codecs/cluster/SessionCloseEvent.hpp"
@@ -125,6 +127,24 @@ std::int64_t LogPublisher::appendSessionClose(std::int64_t leadershipTermId, std
         .clusterSessionId(clusterSessionId)
         .timestamp(timestamp)
         .closeReason(static_cast<cc::CloseReason>(closeReason));
+    return offerScratch(cc::MessageHeaderEncoder::ENCODED_LENGTH + encoder.encodedLength());
+}
+
+std::int64_t LogPublisher::appendClusterAction(std::int64_t leadershipTermId, std::int64_t timestamp,
+                                               std::int32_t action, std::int32_t flags) noexcept
+{
+    if (!m_publication)
+    {
+        return PublicationResult::NOT_CONNECTED;
+    }
+    cc::MessageHeaderEncoder header;
+    cc::ClusterActionRequestEncoder encoder;
+    encoder.wrapAndApplyHeader(m_scratch.data(), 0, m_scratch.size(), header)
+        .leadershipTermId(leadershipTermId)
+        .logPosition(m_publication->position())
+        .timestamp(timestamp)
+        .action(static_cast<cc::ClusterAction>(action))
+        .flags(flags);
     return offerScratch(cc::MessageHeaderEncoder::ENCODED_LENGTH + encoder.encodedLength());
 }
 

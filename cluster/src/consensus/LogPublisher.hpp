@@ -52,6 +52,11 @@ public:
                                                             ClusterTimeUnit timeUnit,
                                                             std::int32_t appVersion) noexcept;
 
+    /// A SNAPSHOT, SUSPEND or RESUME action (codecs::cluster::ClusterAction) every member applies at the log
+    /// position after it.
+    [[nodiscard]] std::int64_t appendClusterAction(std::int64_t leadershipTermId, std::int64_t timestamp,
+                                                   std::int32_t action, std::int32_t flags) noexcept;
+
 private:
     [[nodiscard]] std::int64_t offerScratch(std::size_t length) noexcept;
 

@@ -87,6 +87,20 @@ void PendingServiceMessageTracker::sweepLeaderMessages(std::int64_t commitPositi
     }
 }
 
+void PendingServiceMessageTracker::restoreState(std::int64_t nextServiceSessionId,
+                                                std::int64_t nextLogServiceSessionId)
+{
+    m_messages.clear();
+    m_nextServiceSessionId = nextServiceSessionId;
+    m_nextLogServiceSessionId = nextLogServiceSessionId;
+}
+
+void PendingServiceMessageTracker::restoreMessage(std::int64_t serviceSessionId, const std::uint8_t* payload,
+                                                  std::int32_t length)
+{
+    m_messages.push_back(Message{serviceSessionId, NOT_APPENDED, std::vector<std::uint8_t>(payload, payload + length)});
+}
+
 void PendingServiceMessageTracker::restoreUncommittedMessages()
 {
     for (auto& message : m_messages)

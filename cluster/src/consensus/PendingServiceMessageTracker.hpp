@@ -35,6 +35,18 @@ public:
     /// After losing leadership: messages appended but not committed must be appended again by the next leader.
     void restoreUncommittedMessages();
 
+    /// Every queued message, oldest first: at a snapshot position none of them is in the log yet.
+    template <typename Consumer> void forEachMessage(Consumer&& consumer) const
+    {
+        for (const auto& message : m_messages)
+        {
+            consumer(message.serviceSessionId, message.payload);
+        }
+    }
+    /// Loading a snapshot: the ids as they were at its position, then each message it held, in order.
+    void restoreState(std::int64_t nextServiceSessionId, std::int64_t nextLogServiceSessionId);
+    void restoreMessage(std::int64_t serviceSessionId, const std::uint8_t* payload, std::int32_t length);
+
     [[nodiscard]] std::size_t size() const noexcept { return m_messages.size(); }
     [[nodiscard]] std::int64_t nextServiceSessionId() const noexcept { return m_nextServiceSessionId; }
     /// The service session id the log is expected to hold next.

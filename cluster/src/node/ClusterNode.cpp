@@ -1,5 +1,9 @@
 #include "cox/cluster/ClusterNode.hpp"
 
+#include "cox/cluster/ClusterCounters.hpp"
+#include "cox/util/CountersReader.hpp"
+#include "cox/util/Position.hpp"
+
 #include <filesystem>
 
 #include "cox/archive/Archive.hpp"
@@ -106,6 +110,12 @@ void ClusterNode::start()
     archiveContext.fileSyncLevel = static_cast<archive::FileSyncLevel>(config.fileSyncLevel);
     archiveContext.catalogFileSyncLevel = static_cast<archive::FileSyncLevel>(config.fileSyncLevel);
     archiveContext.archiveId = config.memberId;
+    if (m_context.archiveSegmentFileLength > 0)
+    {
+        archiveContext.segmentFileLength = m_context.archiveSegmentFileLength;
+    }
+    archiveContext.recordChecksum = m_context.archiveChecksums;
+    archiveContext.replayChecksum = m_context.archiveChecksums;
     archiveContext.errorHandler = m_context.errorHandler;
     if (members.size() > 1)
     {
@@ -158,6 +168,14 @@ void ClusterNode::start()
         serviceContext.clusteredService = m_context.services[i];
         serviceContext.idleStrategy = m_context.idleStrategy;
         serviceContext.errorHandler = m_context.errorHandler;
+        serviceContext.snapshotChannel = config.snapshotChannel;
+        serviceContext.snapshotStreamId = config.serviceSnapshotStreamId;
+        serviceContext.replayChannel = config.replayChannel;
+        serviceContext.replayStreamId = config.replayStreamId; // replays are subscribed by session id
+        if (invoker)
+        {
+            serviceContext.archiveInvoker = [archive, driver] { return archive->doWork() + driver->doWork(); };
+        }
         m_containers.push_back(std::make_unique<ClusteredServiceContainer>(std::move(serviceContext)));
         agents.push_back(&m_containers.back()->agent());
     }
@@ -167,6 +185,29 @@ void ClusterNode::start()
     m_agents = std::make_unique<util::AgentGroup>(m_context.threadingMode, agents, idleStrategies,
                                                   m_context.idleStrategy, errorHandler);
     m_agents->start();
+}
+
+bool ClusterNode::requestControlToggle(ToggleState action)
+{
+    if (m_isClosed)
+    {
+        return false;
+    }
+    const util::CountersReader& counters = m_toolAeron->countersReader();
+    const std::int32_t id =
+        ClusterCounters::find(counters, ClusterCounters::CONTROL_TOGGLE_TYPE_ID, m_context.config.clusterId);
+    if (id == ClusterCounters::NULL_COUNTER_ID)
+    {
+        return false;
+    }
+    util::Position toggle(counters.valuesBuffer(), id);
+    const ToggleState expected = action == ToggleState::RESUME ? ToggleState::SUSPEND : ToggleState::NEUTRAL;
+    return toggle.compareAndSet(static_cast<std::int64_t>(expected), static_cast<std::int64_t>(action));
+}
+
+bool ClusterNode::isTerminated() const
+{
+    return m_consensusModule && m_consensusModule->isTerminated();
 }
 
 int ClusterNode::doWork()

@@ -1,8 +1,11 @@
 #include "service/ClusteredServiceAgent.hpp"
 
+#include "SnapshotIo.hpp"
+
 #include <thread>
 
 #include <algorithm>
+#include <functional>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -18,11 +21,13 @@
 #include "cox/codecs/cluster/SessionMessageHeader.hpp"
 #include "cox/codecs/cluster/SessionOpenEvent.hpp"
 #include "cox/codecs/cluster/TimerEvent.hpp"
+#include "cox/archive/AeronArchive.hpp"
 #include "cox/transport/Aeron.hpp"
 #include "cox/transport/PublicationResult.hpp"
 #include "cox/transport/Subscription.hpp"
 #include "cox/util/CountersDescriptor.hpp"
 #include "cox/util/Exceptions.hpp"
+#include "cox/util/IdleStrategy.hpp"
 
 namespace cox::cluster
 {
@@ -42,18 +47,50 @@ bool decodeBody(Decoder& decoder, const std::uint8_t* data, std::size_t length, 
     error = decoder.wrapForDecode(data, cc::MessageHeaderDecoder::ENCODED_LENGTH, blockLength, version, length);
     return error == codecs::sbe::DecodeError::NONE;
 }
-
-ClusterTimeUnit toTimeUnit(std::int32_t raw) noexcept
+/// What Cluster::idleStrategy() gives a service in a single-threaded node: idling also runs the archive and the
+/// driver, so a service reading its snapshot or waiting out back pressure lets them make the progress it waits on.
+class InvokingIdleStrategy final : public util::IdleStrategy
 {
-    switch (raw)
+public:
+    InvokingIdleStrategy(std::unique_ptr<util::IdleStrategy> inner, std::function<int()> invoker)
+        : m_inner(std::move(inner)), m_invoker(std::move(invoker))
     {
-    case static_cast<std::int32_t>(cc::ClusterTimeUnit::MICROS):
-        return ClusterTimeUnit::MICROSECONDS;
-    case static_cast<std::int32_t>(cc::ClusterTimeUnit::NANOS):
-        return ClusterTimeUnit::NANOSECONDS;
-    default:
-        return ClusterTimeUnit::MILLISECONDS;
     }
+
+    void idle() noexcept override
+    {
+        try
+        {
+            if (m_invoker() > 0)
+            {
+                m_inner->reset();
+                return;
+            }
+        }
+        catch (const std::exception&)
+        {
+            // The archive's or driver's own error handling has recorded it; idling must not throw.
+        }
+        m_inner->idle();
+    }
+    void reset() noexcept override { m_inner->reset(); }
+    [[nodiscard]] std::string_view alias() const noexcept override { return m_inner->alias(); }
+
+private:
+    std::unique_ptr<util::IdleStrategy> m_inner;
+    std::function<int()> m_invoker;
+};
+
+std::unique_ptr<util::IdleStrategy> serviceIdleStrategy(const ClusteredServiceContainerContext& context)
+{
+    auto strategy = util::newIdleStrategy(context.idleStrategy);
+    if (!context.archiveInvoker)
+    {
+        return strategy;
+    }
+    std::function<int()> invoker = [aeron = context.aeron, archiveInvoker = context.archiveInvoker]
+    { return aeron->conductorAgentInvoker().invoke() + archiveInvoker(); };
+    return std::make_unique<InvokingIdleStrategy>(std::move(strategy), std::move(invoker));
 }
 } // namespace
 
@@ -72,7 +109,7 @@ void ServiceLogHandler::operator()(const util::AtomicBuffer& buffer, std::int32_
 ClusteredServiceAgent::ClusteredServiceAgent(const ClusteredServiceContainerContext& context)
     : m_context(context),
       m_service(*context.clusteredService),
-      m_idleStrategy(util::newIdleStrategy(context.idleStrategy)),
+      m_idleStrategy(serviceIdleStrategy(context)),
       m_controlAssembler(ServiceControlHandler{this}),
       m_logAssembler(ServiceLogHandler{this}),
       m_scratch(std::make_unique<std::uint8_t[]>(static_cast<std::size_t>(
@@ -141,6 +178,11 @@ void ClusteredServiceAgent::onClose()
         if (m_errorCounter)
         {
             m_errorCounter->close();
+        }
+        if (m_archive)
+        {
+            m_archive->close();
+            m_archive.reset();
         }
     }
     catch (const std::exception& e)
@@ -222,13 +264,6 @@ int ClusteredServiceAgent::awaitCounters()
                                           " is not in the recovery state (serviceCount=" +
                                           std::to_string(recoveryState->serviceCount) + ")");
     }
-    const std::int64_t snapshotRecordingId = recoveryState->snapshotRecordingId(m_context.serviceId);
-    if (snapshotRecordingId != RecoveryState::NULL_RECORDING_ID)
-    {
-        throw util::IllegalStateException("serviceId=" + std::to_string(m_context.serviceId) +
-                                          " has snapshot recordingId=" + std::to_string(snapshotRecordingId) +
-                                          " to load: snapshots are not supported yet");
-    }
 
     m_recoveryState = *recoveryState;
     m_commitPositionId = commitPositionId;
@@ -270,6 +305,12 @@ int ClusteredServiceAgent::awaitControl()
 
     m_state = State::ACTIVE;
     m_isServiceStarted = true;
+    const std::int64_t snapshotRecordingId = m_recoveryState.snapshotRecordingId(m_context.serviceId);
+    if (snapshotRecordingId != RecoveryState::NULL_RECORDING_ID)
+    {
+        loadSnapshot(snapshotRecordingId);
+    }
+    else
     {
         BackgroundInvocation guard(m_isBackgroundInvocation);
         m_service.onStart(*this, nullptr);
@@ -811,7 +852,7 @@ void ClusteredServiceAgent::onNewLeadershipTerm(const std::uint8_t* data, std::s
         return;
     }
     const ClusterTimeUnit timeUnit =
-        decoder.timeUnitInActingVersion() ? toTimeUnit(decoder.timeUnitRaw()) : ClusterTimeUnit::MILLISECONDS;
+        decoder.timeUnitInActingVersion() ? timeUnitFromCode(decoder.timeUnitRaw()) : ClusterTimeUnit::MILLISECONDS;
     const std::int32_t appVersion = decoder.appVersionInActingVersion() ? decoder.appVersion() : 0;
     m_logPosition = header.position();
     m_clusterTime = decoder.timestamp();
@@ -834,7 +875,12 @@ void ClusteredServiceAgent::onClusterAction(const std::uint8_t* data, std::size_
     }
     m_logPosition = header.position();
     m_clusterTime = decoder.timestamp();
-    // SNAPSHOT is taken here once snapshots exist (issue 7); SUSPEND and RESUME concern only the CM.
+    const std::int32_t flags = decoder.flagsInActingVersion() ? decoder.flags() : 0;
+    // SUSPEND and RESUME concern only the module; a standby snapshot (flags 1) is for standby nodes only.
+    if (decoder.action() == cc::ClusterAction::SNAPSHOT && (flags == 0 || flags == decoder.flagsNullValue()))
+    {
+        onSnapshotAction(header.position(), decoder.leadershipTermId(), decoder.timestamp());
+    }
 }
 
 // ---- Cluster: sessions, timers, inter-service messages ----

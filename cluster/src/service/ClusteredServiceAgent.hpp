@@ -26,6 +26,11 @@ class Counter;
 class Subscription;
 } // namespace cox::transport
 
+namespace cox::archive
+{
+class AeronArchive;
+}
+
 namespace cox::cluster
 {
 class ClusteredServiceAgent;
@@ -194,9 +199,22 @@ private:
     void onClusterAction(const std::uint8_t* data, std::size_t length, std::uint16_t blockLength,
                          std::uint16_t version, const transport::Header& header);
 
+    // Snapshots (ServiceSnapshots.cpp).
+    /// Runs the Aeron client (and, in a single-threaded node, the archive and driver) while a snapshot waits.
+    void invokeWhileWaiting();
+    [[nodiscard]] archive::AeronArchive& snapshotArchive();
+    /// Takes the snapshot at logPosition inside the log callback, so it holds exactly the state there, and acks
+    /// it with the recording id (-1 if it failed).
+    void onSnapshotAction(std::int64_t logPosition, std::int64_t leadershipTermId, std::int64_t timestamp);
+    [[nodiscard]] std::int64_t takeSnapshot(std::int64_t logPosition, std::int64_t leadershipTermId);
+    /// Restores the sessions from the snapshot and starts the service with the rest of it.
+    void loadSnapshot(std::int64_t recordingId);
+
     const ClusteredServiceContainerContext& m_context;
     ClusteredService& m_service;
     std::unique_ptr<util::IdleStrategy> m_idleStrategy;
+    std::unique_ptr<archive::AeronArchive> m_archive;
+    std::int64_t m_lastSnapshotDurationNs = 0;
     std::unique_ptr<ClusterMarkFile> m_markFile;
     std::unique_ptr<util::DistinctErrorLog> m_errorLog;
     State m_state = State::AWAITING_COUNTERS;

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "cox/cluster/ClusterControl.hpp"
+
 #include "cox/cluster/ConsensusModule.hpp"
 #include "cox/util/AgentGroup.hpp"
 
@@ -41,6 +43,12 @@ struct ClusterNodeContext
     std::string aeronDirectoryName;
     /// Archive directory; empty: `<clusterDir>/archive`.
     std::string archiveDir;
+    /// Length of the archive's segment files (a multiple of the log's term length); 0: the archive's default.
+    /// The log is purged (after snapshots) in whole segments.
+    std::int32_t archiveSegmentFileLength = 0;
+    /// CRC-32C of every recorded frame (log and snapshots), checked on replay: a snapshot whose bytes changed on
+    /// disk is then found at start-up and the previous one used.
+    bool archiveChecksums = false;
     std::string idleStrategy = "backoff";
     /// Term length of the driver's publications other than the log (ingress, egress, consensus, control).
     std::int32_t publicationTermBufferLength = 1024 * 1024;
@@ -77,6 +85,12 @@ public:
     /// An Aeron client of this node's driver, for reading its counters (role, commit position, ...).
     [[nodiscard]] transport::Aeron& aeron() noexcept { return *m_toolAeron; }
     [[nodiscard]] bool isClosed() const noexcept { return m_isClosed; }
+    /// Asks the cluster to act through this member's control toggle (Aeron's ClusterControl): compare-and-sets
+    /// it from NEUTRAL to action (RESUME: from SUSPEND). Only a leader acts on its toggle. False if the toggle
+    /// is busy with another action or the module has none.
+    bool requestControlToggle(ToggleState action);
+    /// The consensus module ended after a shutdown or abort.
+    [[nodiscard]] bool isTerminated() const;
 
 private:
     explicit ClusterNode(ClusterNodeContext context);

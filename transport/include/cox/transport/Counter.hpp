@@ -29,6 +29,11 @@ public:
     void setOrdered(std::int64_t value) noexcept { m_value.setOrdered(value); }
     void set(std::int64_t value) noexcept { m_value.set(value); }
     bool proposeMaxOrdered(std::int64_t value) noexcept { return m_value.proposeMaxOrdered(value); }
+    /// The one write another process may also make (a control toggle): atomic against it.
+    bool compareAndSet(std::int64_t expected, std::int64_t desired) noexcept
+    {
+        return m_value.compareAndSet(expected, desired);
+    }
     [[nodiscard]] bool isClosed() const noexcept { return m_isClosed.load(std::memory_order_acquire); }
 
     /// Sends RemoveCounter; the value stays readable until the driver reuses the slot.

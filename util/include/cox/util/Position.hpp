@@ -53,6 +53,12 @@ public:
         return false;
     }
 
+    /// For a counter with more than one writer (a control toggle set by a tool and reset by its owner).
+    bool compareAndSet(std::int64_t expected, std::int64_t desired) noexcept
+    {
+        return ref().compare_exchange_strong(expected, desired, std::memory_order_acq_rel);
+    }
+
 private:
     [[nodiscard]] std::atomic_ref<std::int64_t> ref() const noexcept { return std::atomic_ref<std::int64_t>(*m_value); }
 

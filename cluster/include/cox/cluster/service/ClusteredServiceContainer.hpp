@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -33,6 +34,23 @@ struct ClusteredServiceContainerContext
     std::int32_t logFragmentLimit = 50;
     std::int32_t appVersion = 0;
     std::int64_t errorBufferLength = 1024 * 1024;
+
+    /// This node's archive, which records the service's snapshots and replays them at start-up. The response
+    /// stream defaults to one per service (archiveControlResponseStreamId + serviceId) so the module's and each
+    /// service's archive clients do not read each other's responses.
+    std::string archiveControlChannel = "aeron:ipc?term-length=64k";
+    std::int32_t archiveControlStreamId = 10;
+    std::string archiveControlResponseChannel = "aeron:ipc?term-length=64k";
+    std::int32_t archiveControlResponseStreamId = 31;
+    /// Runs the archive and the driver while a snapshot waits on them, when they share this thread (INVOKER).
+    std::function<int()> archiveInvoker;
+    std::string snapshotChannel = "aeron:ipc?alias=snapshot";
+    std::int32_t snapshotStreamId = 106;
+    /// Where a snapshot is replayed from at start-up (the session id is added).
+    std::string replayChannel = "aeron:ipc";
+    std::int32_t replayStreamId = 103;
+    /// Longest a snapshot may wait on the archive (to record, or to start a replay) before it fails.
+    std::int64_t snapshotTimeoutNs = 30'000'000'000;
 
     /// The Aeron client the container uses; it must have been built with useConductorAgentInvoker so the
     /// container drives it from its own duty cycle. Required.
