@@ -33,10 +33,12 @@ sigset_t blockShutdownSignals()
     return signals;
 }
 
-int awaitShutdownSignal(const sigset_t& signals)
+/// The signal that asked the node to stop, or 0 when the cluster itself ended it (shutdown or abort through the
+/// control toggle: coxctl shutdown / abort).
+int awaitShutdownSignal(const sigset_t& signals, const cox::cluster::ClusterNode& node)
 {
-    const timespec period{1, 0};
-    while (true)
+    const timespec period{0, 100'000'000};
+    while (!node.isTerminated())
     {
         const int signal = sigtimedwait(&signals, nullptr, &period);
         if (signal > 0)
@@ -44,6 +46,7 @@ int awaitShutdownSignal(const sigset_t& signals)
             return signal;
         }
     }
+    return 0;
 }
 
 int run(const cox::apps::node::NodeOptions& options)
@@ -84,9 +87,16 @@ int run(const cox::apps::node::NodeOptions& options)
     std::cout << "coxswain-node: started " << cox::apps::node::describeNode(config, node->aeronDirectoryName())
               << std::flush;
 
-    const int signal = awaitShutdownSignal(signals);
-    std::cout << "coxswain-node: member " << memberId << " received " << (signal == SIGINT ? "SIGINT" : "SIGTERM")
-              << ", closing" << std::endl;
+    const int signal = awaitShutdownSignal(signals, *node);
+    if (signal == 0)
+    {
+        std::cout << "coxswain-node: member " << memberId << " terminated by the cluster, closing" << std::endl;
+    }
+    else
+    {
+        std::cout << "coxswain-node: member " << memberId << " received " << (signal == SIGINT ? "SIGINT" : "SIGTERM")
+                  << ", closing" << std::endl;
+    }
     node->close();
 
     const std::vector<std::string> lines = hosted.reportLines();

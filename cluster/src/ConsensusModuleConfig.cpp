@@ -133,7 +133,8 @@ const std::vector<Field>& fields()
         {"snapshot.service-stream-id", Kind::INT32, &C::serviceSnapshotStreamId,
          "Stream id of the services' snapshots (aeron.cluster.snapshot.stream.id)."},
         {"snapshot.retention-count", Kind::INT32, &C::snapshotRetentionCount,
-         "Coxswain addition: snapshots to keep when purging old ones; 0 keeps all, as Aeron (which never purges)."},
+         "Coxswain addition: snapshot sets to keep; after each snapshot, older snapshot recordings and the log's "
+         "whole segments before the oldest kept one are purged. 0 keeps everything, as Aeron (which never purges)."},
 
         {"service.control-channel", Kind::STRING, &C::controlChannel,
          "IPC channel between the consensus module and its services (aeron.cluster.control.channel)."},

@@ -456,4 +456,32 @@ TEST(ClusterSnapshotTest, shouldFallBackToThePreviousSnapshotWhenTheLatestIsCorr
         }
     }
 }
+
+TEST(ClusterSnapshotTest, shouldSnapshotOnAnAuthorisedAdminRequestOnly)
+{
+    auto allowed = std::make_shared<bool>(false);
+    TestCluster::Options options;
+    options.portOffset = 400;
+    options.authorisationService = [allowed](std::int64_t, std::span<const std::uint8_t>, std::int32_t type)
+    { return *allowed && type == static_cast<std::int32_t>(AdminRequestType::SNAPSHOT); };
+    TestCluster cluster(options);
+    cluster.startAll();
+    ASSERT_TRUE(cluster.awaitLeader(0));
+    RecordingEgressListener listener;
+    ClusterClient* client = cluster.connectClient(listener);
+    ASSERT_NE(nullptr, client);
+
+    ASSERT_TRUE(cluster.awaitCondition([&] { return client->sendAdminRequestToTakeASnapshot(1); }, 5s, "send"));
+    ASSERT_TRUE(cluster.awaitCondition([&] { return listener.adminResponses.size() == 1; }, 10s, "refusal"));
+    EXPECT_EQ(AdminResponseCode::UNAUTHORISED_ACCESS, listener.adminResponses[0].second);
+    cluster.pollFor(200ms);
+    EXPECT_EQ(0, cluster.snapshotCount(0));
+
+    *allowed = true;
+    ASSERT_TRUE(cluster.awaitCondition([&] { return client->sendAdminRequestToTakeASnapshot(2); }, 5s, "send"));
+    ASSERT_TRUE(cluster.awaitCondition([&] { return listener.adminResponses.size() == 2; }, 10s, "acceptance"));
+    EXPECT_EQ(2, listener.adminResponses[1].first);
+    EXPECT_EQ(AdminResponseCode::OK, listener.adminResponses[1].second);
+    ASSERT_TRUE(cluster.awaitCondition([&] { return cluster.snapshotCount(0) == 1; }, 10s, "the snapshot"));
+}
 } // namespace cox::cluster::test

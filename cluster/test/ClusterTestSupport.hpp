@@ -314,6 +314,12 @@ public:
         newLeaderTerms.push_back(leadershipTermId);
     }
 
+    void onAdminResponse(std::int64_t, std::int64_t correlationId, AdminRequestType, AdminResponseCode code,
+                         std::string_view, std::span<const std::uint8_t>) override
+    {
+        adminResponses.emplace_back(correlationId, code);
+    }
+
     void onFailoverOutcome(std::int64_t, std::int64_t messagesApplied, std::int64_t messagesLost) override
     {
         failoverOutcomes.emplace_back(messagesApplied, messagesLost);
@@ -323,6 +329,7 @@ public:
     std::vector<std::pair<EventCode, std::string>> events;
     std::vector<std::int64_t> newLeaderTerms;
     std::vector<std::pair<std::int64_t, std::int64_t>> failoverOutcomes;
+    std::vector<std::pair<std::int64_t, AdminResponseCode>> adminResponses;
 };
 
 class TestCluster
@@ -337,6 +344,7 @@ public:
         std::string logTermLength = "256k";
         int portOffset = 0;
         AuthenticatorSupplier authenticatorSupplier;
+        AuthorisationService authorisationService;
         /// Member 0 is the appointed leader; false: automatic elections.
         bool appointedLeader = true;
         std::int64_t leaderHeartbeatTimeoutNs = 1'000'000'000;
@@ -441,6 +449,7 @@ public:
             context.services.push_back(services.back().get());
         }
         context.authenticatorSupplier = m_options.authenticatorSupplier;
+        context.authorisationService = m_options.authorisationService;
         context.udpMedia = m_media[static_cast<std::size_t>(memberId)];
         context.errorHandler = [memberId](const std::exception& e)
         { std::cerr << "member " << memberId << " error: " << e.what() << std::endl; };

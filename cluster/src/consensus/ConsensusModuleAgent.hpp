@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -64,7 +65,8 @@ public:
     void onClose() override;
     [[nodiscard]] std::string_view roleName() const noexcept override { return "consensus-module"; }
 
-    [[nodiscard]] bool isTerminated() const noexcept { return m_isTerminated; }
+    /// Read by other threads (the node program waits on it).
+    [[nodiscard]] bool isTerminated() const noexcept { return m_isTerminated.load(std::memory_order_acquire); }
 
     // Ingress (IngressAdapter).
     void onIngressMessage(std::int64_t leadershipTermId, std::int64_t clusterSessionId, const std::uint8_t* payload,
@@ -353,7 +355,7 @@ private:
     std::int64_t m_nowNs = 0;
     /// Epoch nanoseconds minus the nano clock, taken at start: cluster time is nowNs plus this.
     std::int64_t m_epochOffsetNs = 0;
-    bool m_isTerminated = false;
+    std::atomic<bool> m_isTerminated{false};
     /// The election under way (or to restart) is the one of this node's start-up.
     bool m_isStartupElection = true;
     /// When a failed election starts again; -1 when none is pending.

@@ -3,6 +3,8 @@
 #include <iostream>
 
 #include "consensus/ConsensusModuleAgent.hpp"
+
+#include "cox/cluster/ClusterControl.hpp"
 #include "cox/transport/Aeron.hpp"
 #include "cox/transport/ChannelUri.hpp"
 #include "cox/transport/Counter.hpp"
@@ -538,18 +540,39 @@ void ConsensusModuleAgent::onChallengeResponse(std::int64_t correlationId, std::
 void ConsensusModuleAgent::onAdminRequest(std::int64_t leadershipTermId, std::int64_t clusterSessionId,
                                           std::int64_t correlationId, std::int32_t requestType)
 {
-    static_cast<void>(leadershipTermId);
     ClusterSession* session = findOpenSession(clusterSessionId);
-    if (session == nullptr || !session->responsePublication)
+    if (session == nullptr || !session->responsePublication || m_role != Role::LEADER ||
+        leadershipTermId != m_leadershipTermId)
     {
         increment(*m_invalidRequestCounter);
         return;
     }
-    // Snapshots arrive with issue 7; until then every admin request is refused, as the default authorisation
-    // service does.
-    m_egressPublisher.sendAdminResponse(*session->responsePublication, session->id, correlationId,
-                                        static_cast<AdminRequestType>(requestType),
-                                        AdminResponseCode::UNAUTHORISED_ACCESS,
-                                        "admin requests are not authorised on this cluster");
+    const auto type = static_cast<AdminRequestType>(requestType);
+    const auto respond = [&](AdminResponseCode code, const char* message)
+    {
+        m_egressPublisher.sendAdminResponse(*session->responsePublication, session->id, correlationId, type, code,
+                                            message);
+    };
+    if (type != AdminRequestType::SNAPSHOT)
+    {
+        respond(AdminResponseCode::ERROR, "unknown admin request type");
+        return;
+    }
+    if (!m_context.authorisationService ||
+        !m_context.authorisationService(session->id, session->encodedPrincipal, requestType))
+    {
+        respond(AdminResponseCode::UNAUTHORISED_ACCESS, "admin requests are not authorised for this session");
+        return;
+    }
+    // As Aeron: OK means the snapshot was submitted (the toggle set), not that it is done.
+    if (m_controlToggleCounter->compareAndSet(static_cast<std::int64_t>(ToggleState::NEUTRAL),
+                                              static_cast<std::int64_t>(ToggleState::SNAPSHOT)))
+    {
+        respond(AdminResponseCode::OK, "snapshot submitted");
+    }
+    else
+    {
+        respond(AdminResponseCode::ERROR, "another cluster action is in progress");
+    }
 }
 } // namespace cox::cluster

@@ -143,6 +143,7 @@ void ClusterNode::start()
     moduleContext.config = config;
     moduleContext.aeron = m_moduleAeron;
     moduleContext.authenticatorSupplier = m_context.authenticatorSupplier;
+    moduleContext.authorisationService = m_context.authorisationService;
     moduleContext.errorHandler = m_context.errorHandler;
     moduleContext.driverInvoker = driverInvoker;
     if (invoker)

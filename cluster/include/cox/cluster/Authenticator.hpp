@@ -51,4 +51,11 @@ public:
 };
 
 using AuthenticatorSupplier = std::function<std::unique_ptr<Authenticator>()>;
+
+/// Whether an open session may make an admin request of the given type (client::AdminRequestType, e.g.
+/// SNAPSHOT), judged by the principal its authenticator gave it (Aeron's AuthorisationService). Unset: every
+/// admin request is refused, as Aeron's default.
+using AuthorisationService = std::function<bool(std::int64_t clusterSessionId,
+                                                std::span<const std::uint8_t> encodedPrincipal,
+                                                std::int32_t adminRequestType)>;
 } // namespace cox::cluster

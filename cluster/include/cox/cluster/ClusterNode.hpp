@@ -59,6 +59,8 @@ struct ClusterNodeContext
     /// The driver's UDP (tests inject one that can partition this member); null: real sockets.
     std::shared_ptr<transport::UdpMedia> udpMedia;
     AuthenticatorSupplier authenticatorSupplier;
+    /// Which sessions may ask for a snapshot by an admin request; unset refuses them all.
+    AuthorisationService authorisationService;
     util::ErrorHandler errorHandler;
 };
 

@@ -35,6 +35,8 @@ struct ConsensusModuleContext
     std::function<int()> driverInvoker;
     /// Defaults accept every client.
     AuthenticatorSupplier authenticatorSupplier;
+    /// Unset refuses every admin request.
+    AuthorisationService authorisationService;
     std::shared_ptr<util::NanoClock> nanoClock;
     std::shared_ptr<util::EpochClock> epochClock;
     util::ErrorHandler errorHandler;

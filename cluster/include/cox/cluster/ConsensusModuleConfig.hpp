@@ -92,7 +92,7 @@ struct ConsensusModuleConfig
     std::string snapshotChannel = "aeron:ipc?alias=snapshot";
     std::int32_t consensusModuleSnapshotStreamId = 107;
     std::int32_t serviceSnapshotStreamId = 106;
-    std::int32_t snapshotRetentionCount = 0;
+    std::int32_t snapshotRetentionCount = 2;
 
     // [service]
     std::string controlChannel = "aeron:ipc?term-length=128k";
