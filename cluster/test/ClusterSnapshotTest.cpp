@@ -484,4 +484,41 @@ TEST(ClusterSnapshotTest, shouldSnapshotOnAnAuthorisedAdminRequestOnly)
     EXPECT_EQ(AdminResponseCode::OK, listener.adminResponses[1].second);
     ASSERT_TRUE(cluster.awaitCondition([&] { return cluster.snapshotCount(0) == 1; }, 10s, "the snapshot"));
 }
+
+TEST(ClusterSnapshotTest, shouldCatchUpAMemberWithAnEmptyDirectoryFromTheLeadersSnapshot)
+{
+    TestCluster::Options options;
+    options.memberCount = 3;
+    options.portOffset = 410;
+    options.logTermLength = "64k";
+    options.archiveSegmentFileLength = 128 * 1024;
+    options.snapshotRetentionCount = 1;
+    TestCluster cluster(options);
+    cluster.startAll();
+    ASSERT_TRUE(cluster.awaitLeader(0));
+    RecordingEgressListener listener;
+    ClusterClient* client = cluster.connectClient(listener);
+    ASSERT_NE(nullptr, client);
+    const std::string filler(1000, 'f');
+    sendEchoes(cluster, *client, listener, 200, filler);
+    ASSERT_TRUE(takeSnapshot(cluster, 0, {0, 1, 2}, 1));
+    sendEchoes(cluster, *client, listener, 200, filler);
+    ASSERT_TRUE(takeSnapshot(cluster, 0, {0, 1, 2}, 2));
+    const auto leaderLogSegments = segmentFilesOf(cluster.clusterDir(0) / "archive", 0);
+    ASSERT_EQ(leaderLogSegments.end(), std::find(leaderLogSegments.begin(), leaderLogSegments.end(), "0-0.rec"))
+        << "the leader no longer holds the start of its log";
+
+    // A replaced machine: member 2 comes back with nothing.
+    cluster.stopMember(2);
+    std::filesystem::remove_all(cluster.clusterDir(2));
+    sendEchoes(cluster, *client, listener, 20, "while-away");
+    cluster.startMember(2);
+    sendEchoes(cluster, *client, listener, 20, "after");
+    ASSERT_TRUE(cluster.awaitCondition(
+        [&] { return cluster.service(2).stateHash() == cluster.service(0).stateHash(); }, 30s,
+        "the new member reaches the leader's state"));
+    EXPECT_TRUE(cluster.service(2).loadedSnapshot) << "it started from the leader's snapshot, not the log's start";
+    EXPECT_EQ(cluster.service(0).messageCount, cluster.service(2).messageCount);
+    EXPECT_EQ(1u, moduleSnapshots(cluster.clusterDir(2)).size());
+}
 } // namespace cox::cluster::test

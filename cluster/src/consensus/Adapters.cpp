@@ -9,6 +9,8 @@
 #include "cox/codecs/cluster/CanvassPosition.hpp"
 #include "cox/codecs/cluster/CatchupPosition.hpp"
 #include "cox/codecs/cluster/RequestVote.hpp"
+#include "cox/codecs/cluster/SnapshotRecordingQuery.hpp"
+#include "cox/codecs/cluster/SnapshotRecordings.hpp"
 #include "cox/codecs/cluster/StopCatchup.hpp"
 #include "cox/codecs/cluster/TerminationAck.hpp"
 #include "cox/codecs/cluster/TerminationPosition.hpp"
@@ -229,6 +231,35 @@ void ConsensusAdapter::onMessage(ConsensusModuleAgent& agent, const std::uint8_t
         if (decode(d, buffer, length))
         {
             agent.onStopCatchup(d.leadershipTermId(), d.followerMemberId());
+            return;
+        }
+        break;
+    }
+    case cc::SnapshotRecordingQueryDecoder::TEMPLATE_ID:
+    {
+        cc::SnapshotRecordingQueryDecoder d;
+        if (decode(d, buffer, length))
+        {
+            agent.onSnapshotRecordingQuery(d.correlationId(), d.requestMemberId());
+            return;
+        }
+        break;
+    }
+    case cc::SnapshotRecordingsDecoder::TEMPLATE_ID:
+    {
+        cc::SnapshotRecordingsDecoder d;
+        if (decode(d, buffer, length))
+        {
+            std::vector<RecoveryPlan::Snapshot> snapshots;
+            const std::int64_t correlationId = d.correlationId();
+            auto& group = d.snapshots();
+            while (group.hasNext())
+            {
+                group.next();
+                snapshots.push_back({group.recordingId(), group.leadershipTermId(), group.termBaseLogPosition(),
+                                     group.logPosition(), group.timestamp(), group.serviceId()});
+            }
+            agent.onSnapshotRecordings(correlationId, snapshots, d.memberEndpoints());
             return;
         }
         break;

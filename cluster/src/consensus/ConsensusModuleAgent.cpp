@@ -12,6 +12,7 @@
 #include "cox/transport/ChannelText.hpp"
 #include "consensus/Election.hpp"
 #include "consensus/LogReplay.hpp"
+#include "consensus/SnapshotRetrieval.hpp"
 #include "cox/archive/AeronArchive.hpp"
 #include "cox/archive/RecordingPos.hpp"
 #include "cox/cluster/ClusterMarkFile.hpp"
@@ -138,6 +139,21 @@ void ConsensusModuleAgent::onStart()
     connectArchive();
     createChannels();
 
+    const std::int64_t nowNs = m_context.nanoClock->nanoTime();
+    m_nowNs = nowNs;
+    m_epochOffsetNs = m_context.epochClock->time() * 1'000'000 - nowNs;
+    if (isMultiMember() && m_recordingLog->entries().empty())
+    {
+        // A replaced machine: fetch the leader's snapshot before the services start (they wait for the
+        // recovery state, published once it is known what they load).
+        m_snapshotRetrieval = std::make_unique<SnapshotRetrieval>(*this, nowNs);
+        return;
+    }
+    startRecovery(nowNs);
+}
+
+void ConsensusModuleAgent::startRecovery(std::int64_t nowNs)
+{
     ArchiveExtentSource extentSource(*m_archive);
     m_recoveryPlan = createRecoveryPlan(*m_recordingLog, m_config.serviceCount, extentSource);
     selectUsableSnapshots(extentSource);
@@ -153,15 +169,10 @@ void ConsensusModuleAgent::onStart()
     {
         if (snapshot.serviceId == RecordingLog::CONSENSUS_MODULE_SERVICE_ID)
         {
-            m_nowNs = m_context.nanoClock->nanoTime();
             loadConsensusModuleSnapshot(snapshot.recordingId);
         }
     }
     allocateRecoveryState();
-
-    const std::int64_t nowNs = m_context.nanoClock->nanoTime();
-    m_nowNs = nowNs;
-    m_epochOffsetNs = m_context.epochClock->time() * 1'000'000 - nowNs;
     m_isStartupElection = true;
     m_election = std::make_unique<Election>(*this, true, nowNs);
 }
@@ -318,6 +329,16 @@ int ConsensusModuleAgent::doWork()
             [this](const util::AtomicBuffer& buffer, std::int32_t offset, std::int32_t length, const transport::Header&)
             { ConsensusAdapter::onMessage(*this, buffer.buffer() + offset, length); },
             CONSENSUS_FRAGMENT_LIMIT);
+    }
+    if (m_snapshotRetrieval)
+    {
+        work += m_snapshotRetrieval->doWork(nowNs);
+        if (m_snapshotRetrieval->isDone())
+        {
+            m_snapshotRetrieval.reset();
+            startRecovery(nowNs);
+        }
+        return work;
     }
     if (!m_election && m_electionRestartDeadlineNs >= 0 && nowNs >= m_electionRestartDeadlineNs)
     {
@@ -653,7 +674,7 @@ int ConsensusModuleAgent::slowTick(std::int64_t nowNs)
         std::cerr << "consensus-module: archive error: " << archiveError << std::endl;
     }
     work += processRejectedSessions(nowNs);
-    if (m_election == nullptr && m_electionRestartDeadlineNs < 0 && isMultiMember())
+    if (m_election == nullptr && m_electionRestartDeadlineNs < 0 && isMultiMember() && !m_snapshotRetrieval)
     {
         work += checkLeaderLiveness(nowNs);
     }

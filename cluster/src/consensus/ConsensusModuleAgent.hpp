@@ -45,6 +45,7 @@ class ClusterMarkFile;
 class Election;
 class NodeStateFile;
 class LogReplay;
+class SnapshotRetrieval;
 
 /// The consensus module's agent (Aeron's ConsensusModuleAgent): the shell that owns every publication,
 /// subscription, file and counter of the module, polls its inputs and turns decisions into log appends,
@@ -118,12 +119,19 @@ public:
     // Termination (consensus stream).
     void onTerminationPosition(std::int64_t leadershipTermId, std::int64_t logPosition);
     void onTerminationAck(std::int64_t leadershipTermId, std::int64_t logPosition, std::int32_t memberId);
+    // A member with an empty directory asking for the latest snapshot, and the answers.
+    void onSnapshotRecordingQuery(std::int64_t correlationId, std::int32_t requestMemberId);
+    void onSnapshotRecordings(std::int64_t correlationId, const std::vector<RecoveryPlan::Snapshot>& snapshots,
+                              std::string_view status);
 
 private:
     friend class Election;
     friend class LogReplay;
+    friend class SnapshotRetrieval;
 
     // Set-up.
+    /// From the recovery plan to the start-up election: snapshots checked and loaded, recovery state published.
+    void startRecovery(std::int64_t nowNs);
     void createCounters();
     void connectArchive();
     void createChannels();
@@ -343,6 +351,7 @@ private:
     bool m_serviceTerminationSent = false;
     std::vector<std::int32_t> m_terminationAckedMembers;
 
+    std::unique_ptr<SnapshotRetrieval> m_snapshotRetrieval;
     std::unique_ptr<Election> m_election;
     /// The recording a replication from the leader created (from the archive's REPLICATE signal).
     std::int64_t m_replicatedRecordingId = RecordingLog::NULL_VALUE;

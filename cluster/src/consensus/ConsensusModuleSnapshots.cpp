@@ -12,6 +12,7 @@
 
 #include "SnapshotIo.hpp"
 #include "consensus/ConsensusModuleAgent.hpp"
+#include "consensus/SnapshotRetrieval.hpp"
 #include "cox/archive/AeronArchive.hpp"
 #include "cox/archive/SegmentFile.hpp"
 #include "cox/cluster/ClusterControl.hpp"
@@ -632,6 +633,46 @@ void ConsensusModuleAgent::purgeBeyondRetention()
         }
     }
     m_recordingLog->force(static_cast<archive::FileSyncLevel>(m_config.fileSyncLevel));
+}
+
+void ConsensusModuleAgent::onSnapshotRecordingQuery(std::int64_t correlationId, std::int32_t requestMemberId)
+{
+    auto it = m_consensusPublications.find(requestMemberId);
+    if (it == m_consensusPublications.end())
+    {
+        onInvalidIngress("SnapshotRecordingQuery from an unknown member");
+        return;
+    }
+    // Only an active leader offers its snapshot: the log after it is what the election will then bring.
+    const bool isLeader = m_role == Role::LEADER && m_election == nullptr && !m_snapshotRetrieval;
+    std::vector<RecoveryPlan::Snapshot> snapshots;
+    if (isLeader)
+    {
+        for (std::int32_t serviceId = m_config.serviceCount - 1; serviceId >= -1; --serviceId)
+        {
+            const RecordingLog::Entry* entry = m_recordingLog->getLatestSnapshot(serviceId);
+            if (entry == nullptr)
+            {
+                snapshots.clear();
+                break;
+            }
+            snapshots.push_back({entry->recordingId, entry->leadershipTermId, entry->termBaseLogPosition,
+                                 entry->logPosition, entry->timestamp, entry->serviceId});
+        }
+    }
+    const std::string status = "member=" + std::to_string(m_thisMember->id) + ";role=" +
+        std::string(isLeader ? "LEADER" : "OTHER") + ";log=" + (m_recordingLog->entries().empty() ? "0" : "1");
+    m_consensusPublisher.snapshotRecordings(*it->second, correlationId, snapshots, status);
+}
+
+void ConsensusModuleAgent::onSnapshotRecordings(std::int64_t correlationId,
+                                                const std::vector<RecoveryPlan::Snapshot>& snapshots,
+                                                std::string_view status)
+{
+    if (m_snapshotRetrieval)
+    {
+        m_snapshotRetrieval->onSnapshotRecordings(correlationId, snapshots, status);
+    }
 }
 
 void ConsensusModuleAgent::onTerminationPosition(std::int64_t leadershipTermId, std::int64_t logPosition)

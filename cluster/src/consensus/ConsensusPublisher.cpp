@@ -5,6 +5,8 @@
 #include "cox/codecs/cluster/CanvassPosition.hpp"
 #include "cox/codecs/cluster/CatchupPosition.hpp"
 #include "cox/codecs/cluster/RequestVote.hpp"
+#include "cox/codecs/cluster/SnapshotRecordingQuery.hpp"
+#include "cox/codecs/cluster/SnapshotRecordings.hpp"
 #include "cox/codecs/cluster/StopCatchup.hpp"
 #include "cox/codecs/cluster/TerminationAck.hpp"
 #include "cox/codecs/cluster/TerminationPosition.hpp"
@@ -123,6 +125,45 @@ bool ConsensusPublisher::stopCatchup(transport::ExclusivePublication& publicatio
     encoder.wrapAndApplyHeader(m_scratch.data(), 0, m_scratch.size(), header)
         .leadershipTermId(leadershipTermId)
         .followerMemberId(followerMemberId);
+    return offer(publication, cc::MessageHeaderEncoder::ENCODED_LENGTH + encoder.encodedLength());
+}
+
+bool ConsensusPublisher::snapshotRecordingQuery(transport::ExclusivePublication& publication,
+                                                std::int64_t correlationId, std::int32_t requestMemberId) noexcept
+{
+    cc::MessageHeaderEncoder header;
+    cc::SnapshotRecordingQueryEncoder encoder;
+    encoder.wrapAndApplyHeader(m_scratch.data(), 0, m_scratch.size(), header)
+        .correlationId(correlationId)
+        .requestMemberId(requestMemberId);
+    return offer(publication, cc::MessageHeaderEncoder::ENCODED_LENGTH + encoder.encodedLength());
+}
+
+bool ConsensusPublisher::snapshotRecordings(transport::ExclusivePublication& publication, std::int64_t correlationId,
+                                            const std::vector<RecoveryPlan::Snapshot>& snapshots,
+                                            std::string_view status) noexcept
+{
+    constexpr std::size_t ENTRY_LENGTH = 44;
+    if (cc::MessageHeaderEncoder::ENCODED_LENGTH + 16 + snapshots.size() * ENTRY_LENGTH + 4 + status.size() >
+        m_scratch.size())
+    {
+        return false;
+    }
+    cc::MessageHeaderEncoder header;
+    cc::SnapshotRecordingsEncoder encoder;
+    encoder.wrapAndApplyHeader(m_scratch.data(), 0, m_scratch.size(), header).correlationId(correlationId);
+    auto& group = encoder.snapshotsCount(snapshots.size());
+    for (const auto& snapshot : snapshots)
+    {
+        group.next()
+            .recordingId(snapshot.recordingId)
+            .leadershipTermId(snapshot.leadershipTermId)
+            .termBaseLogPosition(snapshot.termBaseLogPosition)
+            .logPosition(snapshot.logPosition)
+            .timestamp(snapshot.timestamp)
+            .serviceId(snapshot.serviceId);
+    }
+    encoder.putMemberEndpoints(status);
     return offer(publication, cc::MessageHeaderEncoder::ENCODED_LENGTH + encoder.encodedLength());
 }
 

@@ -1,5 +1,10 @@
 #pragma once
 
+#include <string_view>
+#include <vector>
+
+#include "cox/cluster/RecoveryPlan.hpp"
+
 #include <array>
 #include <cstdint>
 #include <string_view>
@@ -47,6 +52,13 @@ public:
                          std::string_view catchupEndpoint) noexcept;
     bool stopCatchup(transport::ExclusivePublication& publication, std::int64_t leadershipTermId,
                      std::int32_t followerMemberId) noexcept;
+    /// A member with an empty directory asks for the latest snapshot set (answered by the leader).
+    bool snapshotRecordingQuery(transport::ExclusivePublication& publication, std::int64_t correlationId,
+                                std::int32_t requestMemberId) noexcept;
+    /// The answer: the responder's latest snapshot set (empty unless it leads) and its status text
+    /// ("role=LEADER;log=1": its role, and whether it has a recording log at all).
+    bool snapshotRecordings(transport::ExclusivePublication& publication, std::int64_t correlationId,
+                            const std::vector<RecoveryPlan::Snapshot>& snapshots, std::string_view status) noexcept;
     bool terminationPosition(transport::ExclusivePublication& publication, std::int64_t leadershipTermId,
                              std::int64_t logPosition) noexcept;
     bool terminationAck(transport::ExclusivePublication& publication, std::int64_t leadershipTermId,
@@ -59,6 +71,6 @@ public:
 private:
     bool offer(transport::ExclusivePublication& publication, std::size_t length) noexcept;
 
-    std::array<std::uint8_t, 512> m_scratch{};
+    std::array<std::uint8_t, 2048> m_scratch{};
 };
 } // namespace cox::cluster

@@ -145,6 +145,11 @@ int Election::init(std::int64_t nowNs)
     m_appendPosition = m_isNodeStartup ? agent.m_recoveryPlan->appendedLogPosition : recordedLogPosition();
     const RecordingLog::Entry* lastTerm = agent.m_recordingLog->findLastTerm();
     m_logLeadershipTermId = lastTerm ? lastTerm->leadershipTermId : RecordingLog::NULL_VALUE;
+    if (lastTerm == nullptr && m_isNodeStartup)
+    {
+        // No log yet, only a snapshot copied from the leader: this member's state ends in the snapshot's term.
+        m_logLeadershipTermId = agent.m_recoveryPlan->lastLeadershipTermId;
+    }
     m_candidateTermId = std::max(agent.m_nodeState->candidateTermId(), agent.m_leadershipTermId);
 
     if (isAppointedLeader())
@@ -470,7 +475,7 @@ int Election::joinLeaderTerm(std::int64_t nowNs)
     // its own past that was never committed), or nowhere if its log is already in the leader's term.
     const bool inLeaderTerm = m_logLeadershipTermId == term.leadershipTermId;
     const std::int64_t stopPosition = inLeaderTerm ? term.logPosition : term.nextTermBaseLogPosition;
-    if (!inLeaderTerm && m_appendPosition > stopPosition)
+    if (!inLeaderTerm && m_appendPosition > stopPosition && agent.m_logRecordingId >= 0)
     {
         std::cout << "election: member " << agent.m_thisMember->id << " truncates its uncommitted log from "
                   << m_appendPosition << " to " << stopPosition << ", where term " << term.nextLeadershipTermId
