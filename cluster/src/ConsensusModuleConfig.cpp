@@ -55,6 +55,9 @@ const std::vector<Field>& fields()
          "(aeron.cluster.appointed.leader.id)."},
         {"cluster.service-count", Kind::INT32, &C::serviceCount,
          "Clustered services per node, with ids 0..n-1; 0 to 127 (aeron.cluster.service.count)."},
+        {"cluster.app-version", Kind::INT32, &C::appVersion,
+         "Version of the services' state (major << 16 | minor << 8 | patch), written in every snapshot; a snapshot "
+         "with another major version is not loaded (aeron.cluster.app.version)."},
         {"cluster.time-unit", Kind::STRING, &C::timeUnit,
          "Unit of cluster time stamped on log entries and used by timers: `ms`, `us` or `ns` (aeron.cluster.clock)."},
         {"cluster.file-sync-level", Kind::INT32, &C::fileSyncLevel,

@@ -521,4 +521,35 @@ TEST(ClusterSnapshotTest, shouldCatchUpAMemberWithAnEmptyDirectoryFromTheLeaders
     EXPECT_EQ(cluster.service(0).messageCount, cluster.service(2).messageCount);
     EXPECT_EQ(1u, moduleSnapshots(cluster.clusterDir(2)).size());
 }
+
+TEST(ClusterSnapshotTest, shouldNotLoadASnapshotOfAnotherMajorAppVersion)
+{
+    TestCluster::Options options;
+    options.portOffset = 420;
+    options.appVersion = 1 << 16;
+    TestCluster cluster(options);
+    cluster.startAll();
+    ASSERT_TRUE(cluster.awaitLeader(0));
+    RecordingEgressListener listener;
+    ClusterClient* client = cluster.connectClient(listener);
+    ASSERT_NE(nullptr, client);
+    sendEchoes(cluster, *client, listener, 5, "a");
+    ASSERT_TRUE(takeSnapshot(cluster, 0, {0}, 1));
+    sendEchoes(cluster, *client, listener, 5, "b");
+    const std::uint64_t hash = cluster.service(0).stateHash();
+    const std::int64_t oldRecordingId = moduleSnapshots(cluster.clusterDir(0)).at(0).recordingId;
+    cluster.stopMember(0);
+
+    cluster.options().appVersion = 2 << 16;
+    cluster.startMember(0);
+    ASSERT_TRUE(cluster.awaitLeader(0));
+    ASSERT_TRUE(cluster.awaitCondition([&] { return cluster.service(0).stateHash() == hash; }, 20s,
+                                       "recovered by replaying the whole log instead"));
+    EXPECT_FALSE(cluster.service(0).loadedSnapshot);
+    // The replay met the SNAPSHOT entry again and took it anew, in version 2.
+    for (const auto& snapshot : moduleSnapshots(cluster.clusterDir(0)))
+    {
+        EXPECT_NE(oldRecordingId, snapshot.recordingId) << "the snapshot of version 1 is invalidated";
+    }
+}
 } // namespace cox::cluster::test

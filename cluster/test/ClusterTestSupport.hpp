@@ -350,6 +350,7 @@ public:
         std::int64_t leaderHeartbeatTimeoutNs = 1'000'000'000;
         std::int64_t startupCanvassTimeoutNs = 2'000'000'000;
         std::int32_t snapshotRetentionCount = 0;
+        std::int32_t appVersion = 0;
         std::int32_t archiveSegmentFileLength = 0;
         bool archiveChecksums = false;
     };
@@ -429,6 +430,7 @@ public:
         config.leaderHeartbeatIntervalNs = 50'000'000;
         config.serviceCount = m_options.serviceCount;
         config.snapshotRetentionCount = m_options.snapshotRetentionCount;
+        config.appVersion = m_options.appVersion;
         return config;
     }
 
@@ -687,6 +689,12 @@ private:
     static inline int s_instance = 0;
     Options m_options;
     std::filesystem::path m_root;
+
+public:
+    /// For tests that restart members with other settings (e.g. a new app version).
+    Options& options() noexcept { return m_options; }
+
+private:
     int m_basePort = 0;
     std::string m_members;
     std::string m_ingressEndpoints;

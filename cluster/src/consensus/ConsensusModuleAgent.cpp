@@ -545,7 +545,7 @@ void ConsensusModuleAgent::sendNewLeadershipTerm(std::int32_t memberId, std::int
     term.timestamp = clusterTime(nowNs);
     term.leaderMemberId = m_thisMember->id;
     term.logSessionId = m_logSessionId;
-    term.appVersion = 0;
+    term.appVersion = m_config.appVersion;
     term.isStartup = isStartup;
     m_consensusPublisher.newLeadershipTerm(*it->second, term);
 }

@@ -285,7 +285,7 @@ std::int64_t ConsensusModuleAgent::recordConsensusModuleSnapshot()
                                  m_config.consensusModuleSnapshotStreamId, [this] { invokeWhileWaiting(); },
                                  SNAPSHOT_TIMEOUT_NS);
     snapshot.marker(CONSENSUS_MODULE_SNAPSHOT_TYPE_ID, pending.logPosition, pending.leadershipTermId, true, m_timeUnit,
-                    0);
+                    m_config.appVersion);
     std::vector<std::uint8_t> buffer(4096);
     cc::MessageHeaderEncoder header;
     {
@@ -349,7 +349,7 @@ std::int64_t ConsensusModuleAgent::recordConsensusModuleSnapshot()
             });
     }
     snapshot.marker(CONSENSUS_MODULE_SNAPSHOT_TYPE_ID, pending.logPosition, pending.leadershipTermId, false,
-                    m_timeUnit, 0);
+                    m_timeUnit, m_config.appVersion);
     snapshot.complete();
     return snapshot.recordingId();
 }
@@ -503,6 +503,11 @@ std::string ConsensusModuleAgent::checkSnapshot(const RecoveryPlan::Snapshot& sn
                 {
                     problem = "its begin marker (type " + std::to_string(marker.typeId()) + ", position " +
                         std::to_string(marker.logPosition()) + ") does not match the recording log";
+                }
+                else if ((marker.appVersion() >> 16) != (m_config.appVersion >> 16))
+                {
+                    problem = "it was written by app version " + std::to_string(marker.appVersion()) +
+                        ", whose major version differs from this node's " + std::to_string(m_config.appVersion);
                 }
                 return true;
             });

@@ -677,7 +677,7 @@ int Election::leaderReady(std::int64_t nowNs)
 
     const std::int64_t position = agent.m_logPublisher.appendNewLeadershipTermEvent(
         agent.m_leadershipTermId, agent.clusterTime(nowNs), agent.m_termBaseLogPosition, agent.m_thisMember->id,
-        agent.m_logSessionId, agent.m_timeUnit, 0);
+        agent.m_logSessionId, agent.m_timeUnit, agent.m_config.appVersion);
     if (position < 0)
     {
         return work;

@@ -169,6 +169,7 @@ void ClusterNode::start()
         serviceContext.clusteredService = m_context.services[i];
         serviceContext.idleStrategy = m_context.idleStrategy;
         serviceContext.errorHandler = m_context.errorHandler;
+        serviceContext.appVersion = config.appVersion;
         serviceContext.snapshotChannel = config.snapshotChannel;
         serviceContext.snapshotStreamId = config.serviceSnapshotStreamId;
         serviceContext.replayChannel = config.replayChannel;

@@ -45,6 +45,7 @@ struct ConsensusModuleConfig
     std::string clusterDir = "cox-cluster";
     std::int32_t appointedLeaderId = ClusterMember::NULL_MEMBER_ID;
     std::int32_t serviceCount = 1;
+    std::int32_t appVersion = 0;
     std::string timeUnit = "ms";
     std::int32_t fileSyncLevel = 0;
     std::int64_t errorBufferLength = 1024 * 1024;
