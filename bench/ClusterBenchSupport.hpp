@@ -4,11 +4,14 @@
 // separate processes would, each a ClusterNode with its own driver, archive and directories), and the
 // client-side transport a ClusterClient runs on, driven from the benchmark's thread.
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 #include <system_error>
@@ -44,6 +47,11 @@ struct BenchClusterOptions
     std::filesystem::path parentDir = std::filesystem::temp_directory_path();
     /// Big enough that a benchmark run never rotates more than a few terms, small enough to map cheaply.
     std::string logTermLength = "16m";
+    /// The archive's and recording log's file sync level (cluster.file-sync-level): 0 leaves the log in the page
+    /// cache, 1 fdatasyncs each recorded block before its position counts towards the commit position.
+    std::int32_t fileSyncLevel = 0;
+    /// Sessions a member accepts; a benchmark with many clients raises it from the default.
+    std::int32_t maxConcurrentSessions = 10;
 
     /// The first port above the members', free for the benchmark's own use.
     [[nodiscard]] int firstFreePort() const noexcept { return portBase + memberCount * MEMBER_PORT_STRIDE; }
@@ -151,6 +159,8 @@ private:
         config.logChannel = "aeron:udp?term-length=" + m_options.logTermLength;
         config.electionTimeoutNs = 500'000'000;
         config.leaderHeartbeatIntervalNs = 50'000'000;
+        config.fileSyncLevel = m_options.fileSyncLevel;
+        config.maxConcurrentSessions = m_options.maxConcurrentSessions;
         context.services.push_back(m_services.at(static_cast<std::size_t>(memberId)).get());
         context.threadingMode = m_options.threadingMode;
         context.idleStrategy = m_options.idleStrategy;
@@ -190,16 +200,19 @@ private:
 /// A client process's transport driven from one thread (driver and client conductor on the caller's thread).
 using ClientTransport = InvokerTransport;
 
-/// Connects a client to the cluster through transport, pumping it until the session is open; throws
+/// Connects a client to the cluster through transport (ingressChannel may carry parameters such as a small
+/// term-length when many clients share one driver), pumping it until the session is open; throws
 /// ClusterException (or a subclass) as ClusterClient::connect does, IllegalStateException after timeoutNs.
 inline std::unique_ptr<cluster::ClusterClient> connectBenchClient(ClientTransport& transport,
                                                                   const std::string& ingressEndpoints,
                                                                   int egressPort, cluster::EgressListener& listener,
-                                                                  std::int64_t timeoutNs)
+                                                                  std::int64_t timeoutNs,
+                                                                  const std::string& ingressChannel = "aeron:udp")
 {
     cluster::ClusterClientContext context;
     context.aeron = transport.sharedAeron();
     context.ingressEndpoints = ingressEndpoints;
+    context.ingressChannel = ingressChannel;
     context.egressChannel = "aeron:udp?endpoint=localhost:" + std::to_string(egressPort);
     context.egressListener = &listener;
     context.messageTimeoutNs = timeoutNs;
@@ -221,5 +234,389 @@ inline std::unique_ptr<cluster::ClusterClient> connectBenchClient(ClientTranspor
             std::this_thread::yield();
         }
     }
+}
+
+// ---- request/response load over many sessions ----------------------------------------------------------------
+// Shared by `cox-bench cluster` and `cox-bench etcd`, so that both systems are driven by the same schedule, timed
+// the same way and summarised from the same histogram.
+
+/// Responses one poll of a LoadTarget may report; the runner timestamps them all after the poll.
+inline constexpr std::size_t MAX_RESPONSES_PER_POLL = 4096;
+/// Most requests one session may have outstanding; each session's send-time ring is this long.
+inline constexpr std::int64_t MAX_SESSION_WINDOW = 1024;
+
+/// Collects the (session, sequence) of each response a poll delivered, so that the runner reads the clock once
+/// after the poll rather than in every callback.
+class ResponseSink
+{
+public:
+    struct Response
+    {
+        int session = 0;
+        std::int64_t sequence = 0;
+    };
+
+    void onResponse(int session, std::int64_t sequence) noexcept
+    {
+        if (m_count == m_responses.size())
+        {
+            m_overflowed = true;
+            return;
+        }
+        m_responses[m_count++] = Response{session, sequence};
+    }
+
+    [[nodiscard]] std::size_t count() const noexcept { return m_count; }
+    [[nodiscard]] const Response& at(std::size_t index) const noexcept { return m_responses[index]; }
+    [[nodiscard]] bool overflowed() const noexcept { return m_overflowed; }
+    void clear() noexcept { m_count = 0; }
+
+private:
+    std::array<Response, MAX_RESPONSES_PER_POLL> m_responses{};
+    std::size_t m_count = 0;
+    bool m_overflowed = false;
+};
+
+/// The system under load, seen from its clients: sessions 0..n-1, each answering its requests in order.
+class LoadTarget
+{
+public:
+    virtual ~LoadTarget() = default;
+
+    /// Sends request `sequence` of `session` (sequences count up from 0 per session across runs). False when the
+    /// session cannot take it now (back pressure): the runner tries again. Throws IllegalStateException when the
+    /// run cannot go on.
+    virtual bool send(int session, std::int64_t sequence) = 0;
+    /// One duty cycle of the clients' data path; each response it completed goes to sink, after being checked
+    /// against its request (a wrong one throws IllegalStateException). Returns a work count.
+    virtual int poll(ResponseSink& sink) = 0;
+    /// Off the data path (client conductor, keepalives), every few hundred loops.
+    virtual int housekeeping() { return 0; }
+    /// Called when a loop did nothing; nothing is due before maxWaitNs from now.
+    virtual void idle(std::int64_t /*maxWaitNs*/) { std::this_thread::yield(); }
+};
+
+/// The figures of one run of a LoadRunner.
+struct LoadResult
+{
+    /// Fixed rate: from each request's intended send time (a late response delays the requests queued behind it,
+    /// and they are charged for it); max rate: from the send.
+    util::Histogram histogram{util::Histogram::ONE_HOUR_NS};
+    /// Fixed rate: from the actual send, which leaves out queueing behind a late response.
+    util::Histogram serviceTime{util::Histogram::ONE_HOUR_NS};
+    std::int64_t elapsedNs = 0;
+    std::int64_t sendRetries = 0;
+    /// Fixed rate: requests sent after their intended time because their session's previous one was late.
+    std::int64_t lateSends = 0;
+
+    [[nodiscard]] double msgsPerSec() const
+    {
+        return elapsedNs > 0 ? static_cast<double>(histogram.totalCount()) * 1e9 / static_cast<double>(elapsedNs)
+                             : 0.0;
+    }
+};
+
+/// Drives a LoadTarget from the calling thread. Every session keeps its own sequence and checks that its
+/// responses come back in order; the runner reads the clock (it is the top of its own duty cycle).
+class LoadRunner
+{
+public:
+    static constexpr std::int64_t STALL_TIMEOUT_NS = 10'000'000'000;
+    static constexpr std::int64_t HOUSEKEEPING_INTERVAL = 256;
+
+    LoadRunner(LoadTarget& target, int sessionCount, std::string name)
+        : m_target(target),
+          m_name(std::move(name)),
+          m_sessions(static_cast<std::size_t>(sessionCount)),
+          m_sendTimesNs(static_cast<std::size_t>(sessionCount * MAX_SESSION_WINDOW))
+    {
+    }
+
+    /// Each session sends perSession requests, one at a time, on a schedule: together the sessions send at
+    /// `rate` per second, session s's k-th request of the run intended at start + (k * sessions + s) / rate.
+    /// Latency counts from the intended time, so a stall is charged to every request it held up (coordinated
+    /// omission corrected). The first warmupPerSession requests of each session are not recorded.
+    void fixedRate(std::int64_t perSession, std::int64_t warmupPerSession, double rate, LoadResult& result)
+    {
+        const auto sessionCount = static_cast<std::int64_t>(m_sessions.size());
+        const double intervalNs = 1e9 / rate;
+        const std::int64_t startNs = benchNanoTime();
+        begin(perSession);
+        const auto intendedNs = [&](std::size_t s, std::int64_t k)
+        {
+            return startNs +
+                static_cast<std::int64_t>(static_cast<double>(k * sessionCount + static_cast<std::int64_t>(s)) *
+                                          intervalNs);
+        };
+        result.elapsedNs = 0;
+        const std::int64_t recordStartNs = intendedNs(0, warmupPerSession);
+        while (!allAnswered())
+        {
+            int workCount = 0;
+            std::int64_t nextDueNs = std::numeric_limits<std::int64_t>::max();
+            for (std::size_t s = 0; s < m_sessions.size(); ++s)
+            {
+                Session& session = m_sessions[s];
+                if (session.nextToSend == session.end || session.nextToSend != session.nextExpected)
+                {
+                    continue;
+                }
+                const std::int64_t k = session.nextToSend - session.first;
+                const std::int64_t dueNs = intendedNs(s, k);
+                const std::int64_t nowNs = benchNanoTime();
+                if (nowNs < dueNs)
+                {
+                    nextDueNs = std::min(nextDueNs, dueNs);
+                    continue;
+                }
+                if (!m_target.send(static_cast<int>(s), session.nextToSend))
+                {
+                    ++result.sendRetries;
+                    nextDueNs = nowNs;
+                    continue;
+                }
+                if (session.lastArrivalNs > dueNs)
+                {
+                    ++result.lateSends;
+                }
+                session.intendedNs = dueNs;
+                session.sentNs = nowNs;
+                ++session.nextToSend;
+                ++workCount;
+            }
+            workCount += pollAndRecord(
+                [&](Session& session, std::int64_t sequence, std::int64_t arrivedNs)
+                {
+                    session.lastArrivalNs = arrivedNs;
+                    if (sequence - session.first >= warmupPerSession)
+                    {
+                        result.histogram.record(arrivedNs - session.intendedNs);
+                        result.serviceTime.record(arrivedNs - session.sentNs);
+                    }
+                });
+            afterLoop(workCount, nextDueNs);
+        }
+        if (result.histogram.totalCount() > 0)
+        {
+            result.elapsedNs = benchNanoTime() - recordStartNs;
+        }
+    }
+
+    /// Each session sends perSession requests with up to window outstanding, each as soon as the window allows;
+    /// latency counts from the send. Throughput is over the recorded requests, from the first of them leaving to
+    /// the last response.
+    void maxRate(std::int64_t perSession, std::int64_t warmupPerSession, std::int64_t window, LoadResult& result)
+    {
+        begin(perSession);
+        std::int64_t recordStartNs = 0;
+        while (!allAnswered())
+        {
+            int workCount = 0;
+            // Nothing is due until a response frees a window, unless a send was refused.
+            std::int64_t nextDueNs = std::numeric_limits<std::int64_t>::max();
+            for (std::size_t s = 0; s < m_sessions.size(); ++s)
+            {
+                Session& session = m_sessions[s];
+                while (session.nextToSend < session.end && session.nextToSend - session.nextExpected < window)
+                {
+                    const std::int64_t sendNs = benchNanoTime();
+                    if (!m_target.send(static_cast<int>(s), session.nextToSend))
+                    {
+                        ++result.sendRetries;
+                        nextDueNs = 0;
+                        break;
+                    }
+                    if (recordStartNs == 0 && session.nextToSend - session.first >= warmupPerSession)
+                    {
+                        recordStartNs = sendNs;
+                    }
+                    m_sendTimesNs[slot(s, session.nextToSend)] = sendNs;
+                    ++session.nextToSend;
+                    ++workCount;
+                }
+            }
+            workCount += pollAndRecord(
+                [&](Session& session, std::int64_t sequence, std::int64_t arrivedNs)
+                {
+                    if (sequence - session.first >= warmupPerSession)
+                    {
+                        const auto s = static_cast<std::size_t>(&session - m_sessions.data());
+                        result.histogram.record(arrivedNs - m_sendTimesNs[slot(s, sequence)]);
+                    }
+                });
+            afterLoop(workCount, nextDueNs);
+        }
+        if (recordStartNs > 0)
+        {
+            result.elapsedNs = benchNanoTime() - recordStartNs;
+        }
+    }
+
+    /// Requests answered so far, over every session and run.
+    [[nodiscard]] std::int64_t answered() const noexcept
+    {
+        std::int64_t total = 0;
+        for (const Session& session : m_sessions)
+        {
+            total += session.nextExpected;
+        }
+        return total;
+    }
+
+private:
+    struct Session
+    {
+        std::int64_t first = 0;
+        std::int64_t end = 0;
+        std::int64_t nextToSend = 0;
+        std::int64_t nextExpected = 0;
+        std::int64_t intendedNs = 0;
+        std::int64_t sentNs = 0;
+        std::int64_t lastArrivalNs = 0;
+    };
+
+    void begin(std::int64_t perSession)
+    {
+        for (Session& session : m_sessions)
+        {
+            session.first = session.nextExpected;
+            session.end = session.first + perSession;
+            session.lastArrivalNs = 0;
+        }
+        m_loops = 0;
+        m_lastProgressNs = benchNanoTime();
+        m_lastAnswered = answered();
+    }
+
+    [[nodiscard]] bool allAnswered() const noexcept
+    {
+        for (const Session& session : m_sessions)
+        {
+            if (session.nextExpected != session.end)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    [[nodiscard]] static std::size_t slot(std::size_t session, std::int64_t sequence) noexcept
+    {
+        return session * static_cast<std::size_t>(MAX_SESSION_WINDOW) +
+            static_cast<std::size_t>(sequence % MAX_SESSION_WINDOW);
+    }
+
+    template <typename OnResponse> int pollAndRecord(OnResponse&& onResponse)
+    {
+        m_sink.clear();
+        const int workCount = m_target.poll(m_sink);
+        if (m_sink.count() == 0)
+        {
+            return workCount;
+        }
+        if (m_sink.overflowed())
+        {
+            throw util::IllegalStateException(m_name + ": more than " + std::to_string(MAX_RESPONSES_PER_POLL) +
+                                              " responses in one poll");
+        }
+        const std::int64_t arrivedNs = benchNanoTime();
+        for (std::size_t i = 0; i < m_sink.count(); ++i)
+        {
+            const ResponseSink::Response& response = m_sink.at(i);
+            if (response.session < 0 || static_cast<std::size_t>(response.session) >= m_sessions.size())
+            {
+                throw util::IllegalStateException(m_name + ": response for unknown session " +
+                                                  std::to_string(response.session));
+            }
+            Session& session = m_sessions[static_cast<std::size_t>(response.session)];
+            if (response.sequence != session.nextExpected || session.nextExpected >= session.nextToSend)
+            {
+                throw util::IllegalStateException(m_name + ": session " + std::to_string(response.session) +
+                                                  " answered request " + std::to_string(response.sequence) +
+                                                  " when " + std::to_string(session.nextExpected) +
+                                                  " was expected");
+            }
+            ++session.nextExpected;
+            onResponse(session, response.sequence, arrivedNs);
+        }
+        return workCount + static_cast<int>(m_sink.count());
+    }
+
+    /// Housekeeping, the stall check and idling. nextDueNs: when the schedule next needs the thread (0: now;
+    /// the maximum: only when a response comes).
+    void afterLoop(int workCount, std::int64_t nextDueNs)
+    {
+        if (++m_loops % HOUSEKEEPING_INTERVAL == 0)
+        {
+            workCount += m_target.housekeeping();
+            const std::int64_t nowNs = benchNanoTime();
+            const std::int64_t total = answered();
+            if (total != m_lastAnswered)
+            {
+                m_lastAnswered = total;
+                m_lastProgressNs = nowNs;
+            }
+            else if (nowNs - m_lastProgressNs > STALL_TIMEOUT_NS && !scheduleIsAhead(nextDueNs, nowNs))
+            {
+                throw util::IllegalStateException(m_name + ": no response for 10 s (" + std::to_string(total) +
+                                                  " answered)");
+            }
+        }
+        if (workCount == 0)
+        {
+            const std::int64_t waitNs = nextDueNs == 0 ? 0 : nextDueNs - benchNanoTime();
+            m_target.idle(std::min<std::int64_t>(std::max<std::int64_t>(waitNs, 0), 1'000'000));
+        }
+    }
+
+    /// A fixed-rate run with nothing outstanding waits for its schedule, not for the target.
+    [[nodiscard]] bool scheduleIsAhead(std::int64_t nextDueNs, std::int64_t nowNs) const noexcept
+    {
+        if (nextDueNs <= nowNs || nextDueNs == std::numeric_limits<std::int64_t>::max())
+        {
+            return false;
+        }
+        for (const Session& session : m_sessions)
+        {
+            if (session.nextExpected != session.nextToSend)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    LoadTarget& m_target;
+    std::string m_name;
+    std::vector<Session> m_sessions;
+    std::vector<std::int64_t> m_sendTimesNs;
+    ResponseSink m_sink;
+    std::int64_t m_loops = 0;
+    std::int64_t m_lastProgressNs = 0;
+    std::int64_t m_lastAnswered = 0;
+};
+
+/// Percentiles at which the report's latency curves are sampled (100 is the maximum).
+inline constexpr std::array<double, 13> CURVE_PERCENTILES = {0.0,  50.0,  75.0,  90.0,   95.0,   99.0,  99.5,
+                                                             99.9, 99.95, 99.99, 99.995, 99.999, 100.0};
+
+/// Appends one latency curve to a file the report plots: lines of "label percentile latency_us".
+inline void appendCurve(const std::string& path, const std::string& label, const util::Histogram& histogram)
+{
+    if (path.empty() || histogram.totalCount() == 0)
+    {
+        return;
+    }
+    std::FILE* out = std::fopen(path.c_str(), "a");
+    if (out == nullptr)
+    {
+        throw util::IoException("cannot open " + path + " for appending");
+    }
+    for (const double percentile : CURVE_PERCENTILES)
+    {
+        const std::int64_t valueNs = percentile >= 100.0 ? histogram.max() : histogram.valueAtPercentile(percentile);
+        std::fprintf(out, "%s %.3f %.3f\n", label.c_str(), percentile, static_cast<double>(valueNs) / 1000.0);
+    }
+    std::fclose(out);
 }
 } // namespace cox::bench

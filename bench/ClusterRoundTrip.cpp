@@ -1,23 +1,24 @@
-// `cox-bench cluster`: round trips through a whole cluster. The members (3 by default) run in this process, each
-// a ClusterNode with its own threads, driver, archive, directories and loopback ports, hosting the EchoService;
-// a ClusterClient on the calling thread sends 32-byte messages and waits for the echoes, which come back only
-// once a majority has recorded each message and the leader's service has seen it.
+// `cox-bench cluster`: round trips through a whole cluster. The members (3 by default, or 1) run in this process,
+// each a ClusterNode with its own threads, driver, archive, directories and loopback ports, hosting the
+// EchoService or the KeyValueService; --sessions ClusterClients, each its own session, all on the calling thread
+// and one client-side driver, send requests and wait for the replies, which come back only once a majority has
+// recorded each request (fdatasync'ed first at --sync-level 1) and the leader's service has applied it.
 //
-// Two runs after a warm-up each:
-//   fixed rate  one message at a time at --rate; the round trip is timed from the intended send time, so a
-//               slow echo that delays the next send counts against every message it delayed (no
-//               coordinated omission);
-//   max rate    up to --window messages outstanding, as fast as they come back: throughput and latency.
-// The baseline, in the same run with the same thread layout and idle strategies, is a plain echo over our UDP
-// transport: a publication/subscription pair to an echo agent on its own thread behind its own threaded
-// driver, where the cluster has the whole consensus path. It runs first, before the members start.
+// Two runs after a warm-up each (--mode picks one or both), driven by bench::LoadRunner as `cox-bench etcd` is:
+//   fixed rate  every session one request at a time, together at --rate; the round trip is timed from the
+//               intended send time, so a slow reply that delays the next send counts against every request it
+//               delayed (no coordinated omission);
+//   max rate    every session up to --window requests outstanding, as fast as they come back.
+// The baseline (--baseline on), in the same run with the same thread layout and idle strategies, is a plain echo
+// over our UDP transport of one session's messages: a publication/subscription pair to an echo agent on its own
+// thread behind its own threaded driver, where the cluster has the whole consensus path. It runs first.
 //
-// Every echo is checked against what was sent (sequence number and filler); a mismatch, a message out of
-// order, or one not echoed within 10 s ends the run with an error.
+// Every reply is checked against its request (echo: every byte; kv: correlation id and code OK), in order per
+// session; afterwards every member must have applied every request and all must agree on the service state.
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <memory>
@@ -29,6 +30,8 @@
 #include "BenchSupport.hpp"
 #include "ClusterBenchSupport.hpp"
 #include "cox/examples/EchoService.hpp"
+#include "cox/examples/KeyValueClient.hpp"
+#include "cox/examples/KeyValueService.hpp"
 #include "cox/transport/Header.hpp"
 #include "cox/transport/Publication.hpp"
 #include "cox/transport/PublicationResult.hpp"
@@ -41,19 +44,25 @@ namespace
 using namespace cox;
 using bench::benchNanoTime;
 
-constexpr std::int32_t MESSAGE_LENGTH = 32;
 constexpr std::int32_t BASELINE_PING_STREAM_ID = 1101;
 constexpr std::int32_t BASELINE_ECHO_STREAM_ID = 1102;
-/// Most messages a max-rate run may keep outstanding; the send-time ring is this long.
-constexpr std::int64_t MAX_WINDOW = 1024;
-/// Echoes one poll may deliver before the benchmark timestamps them (a poll takes at most 10 fragments).
-constexpr std::size_t MAX_ARRIVALS_PER_POLL = 64;
-/// Loops of the client between client conductor duty cycles (keepalives): invisible in the figures.
-constexpr std::int64_t HOUSEKEEPING_INTERVAL = 1024;
-constexpr std::int64_t STALL_CHECK_INTERVAL = 4096;
-constexpr std::int64_t STALL_TIMEOUT_NS = 10'000'000'000;
+/// An echo payload starts with the sequence (8 bytes) and the session (4); filler derived from both follows.
+constexpr std::int32_t ECHO_HEADER_LENGTH = 12;
+constexpr std::int32_t MIN_MESSAGE_LENGTH = 16;
+constexpr std::int32_t MAX_MESSAGE_LENGTH = 4096;
+/// Keys a kv session cycles through, so that the store stays small however long the run.
+constexpr std::int64_t KV_KEYS_PER_SESSION = 256;
+/// "s" + 3-digit session + "-" + 4-digit key: every key the same length.
+constexpr std::size_t KV_KEY_LENGTH = 9;
+constexpr int MAX_SESSIONS = 256;
 constexpr std::int64_t SETUP_TIMEOUT_NS = 30'000'000'000;
+/// Below the members' 10 s session timeout, so that the sessions already open survive a retried connect.
+constexpr std::int64_t CONNECT_TIMEOUT_NS = 4'000'000'000;
+constexpr std::int64_t KEEP_ALIVE_INTERVAL_NS = 1'000'000'000;
+constexpr int CONNECT_ATTEMPTS = 3;
 constexpr int FOLLOWER_CATCH_UP_MS = 300;
+/// Many clients share one client driver: small ingress terms keep its memory (pre-touched) modest.
+constexpr const char* CLIENT_INGRESS_CHANNEL = "aeron:udp?term-length=64k";
 
 struct RoundTripConfig
 {
@@ -62,358 +71,147 @@ struct RoundTripConfig
     double rate = 0;
     std::int64_t window = 0;
     int memberCount = 3;
+    int sessions = 1;
+    std::int32_t messageLength = 32;
+    std::int32_t syncLevel = 0;
+    std::string service;
+    std::string mode;
+    bool baseline = true;
     std::string threading;
     std::string idle;
     int portBase = 0;
+    std::string dir;
+    std::string curveFile;
+    std::string label;
+
+    [[nodiscard]] bool runsFixed() const { return mode != "max"; }
+    [[nodiscard]] bool runsMax() const { return mode != "fixed"; }
+    [[nodiscard]] std::int64_t perSession() const { return (messages + sessions - 1) / sessions; }
+    [[nodiscard]] std::int64_t warmupPerSession() const { return (warmup + sessions - 1) / sessions; }
+    [[nodiscard]] std::int64_t requestsPerRun() const { return (perSession() + warmupPerSession()) * sessions; }
 };
 
-/// The figures of one run (fixed or max rate) against one echo.
-struct RunResult
+/// The echo payload of request `sequence` of `session`: so that a reply to another request, or a corrupted
+/// one, cannot pass for the right one.
+void fillEcho(std::uint8_t* message, std::int32_t length, int session, std::int64_t sequence) noexcept
 {
-    util::Histogram histogram{util::Histogram::ONE_HOUR_NS};
-    /// Fixed rate: the round trip from the actual send, which leaves out the time spent queued behind a late
-    /// echo; with histogram it tells a slow exchange from an overloaded schedule.
-    util::Histogram serviceTime{util::Histogram::ONE_HOUR_NS};
-    std::int64_t elapsedNs = 0;
-    std::int64_t offerRetries = 0;
-    /// Fixed rate: sends that left after their intended time because the previous echo was late.
-    std::int64_t lateSends = 0;
-
-    [[nodiscard]] double msgsPerSec() const
-    {
-        return elapsedNs > 0 ? static_cast<double>(histogram.totalCount()) * 1e9 / static_cast<double>(elapsedNs)
-                             : 0.0;
-    }
-};
-
-/// The payload of message `sequence`: the sequence number, then filler derived from it, so that an echo from
-/// another message or a corrupted one cannot pass for the right one.
-void fillMessage(std::uint8_t* message, std::int64_t sequence) noexcept
-{
+    const auto session32 = static_cast<std::int32_t>(session);
     std::memcpy(message, &sequence, sizeof(sequence));
-    for (std::int32_t i = static_cast<std::int32_t>(sizeof(sequence)); i < MESSAGE_LENGTH; ++i)
+    std::memcpy(message + sizeof(sequence), &session32, sizeof(session32));
+    for (std::int32_t i = ECHO_HEADER_LENGTH; i < length; ++i)
     {
-        message[i] = static_cast<std::uint8_t>(sequence * 31 + i);
+        message[i] = static_cast<std::uint8_t>(sequence * 31 + session * 7 + i);
     }
 }
 
-/// Checks each echo against the message expected next, in order, and collects the sequence numbers of those
-/// a poll delivered so that the caller timestamps them after the poll (not in the callback).
-class EchoChecker
+void fillValue(char* value, std::int32_t length, int session, std::int64_t sequence) noexcept
 {
-public:
-    void onEcho(const std::uint8_t* data, std::int32_t length) noexcept
+    for (std::int32_t i = 0; i < length; ++i)
     {
-        if (hasFailed())
-        {
-            return;
-        }
-        if (length != MESSAGE_LENGTH)
-        {
-            fail("echo of " + std::to_string(length) + " bytes, expected " + std::to_string(MESSAGE_LENGTH));
-            return;
-        }
-        std::array<std::uint8_t, MESSAGE_LENGTH> expected{};
-        fillMessage(expected.data(), m_nextExpected);
-        if (std::memcmp(data, expected.data(), expected.size()) != 0)
-        {
-            std::int64_t sequence;
-            std::memcpy(&sequence, data, sizeof(sequence));
-            fail(sequence == m_nextExpected ? "echo of message " + std::to_string(sequence) + " corrupted"
-                                            : "echo of message " + std::to_string(sequence) + " when " +
-                                     std::to_string(m_nextExpected) + " was expected");
-            return;
-        }
-        if (m_arrivalCount == m_arrivals.size())
-        {
-            fail("more than " + std::to_string(m_arrivals.size()) + " echoes in one poll");
-            return;
-        }
-        m_arrivals[m_arrivalCount++] = m_nextExpected++;
+        value[i] = static_cast<char>('a' + (sequence + session + i) % 26);
     }
+}
 
-    /// Records a failure seen elsewhere (the session closed, a new leader).
-    void fail(std::string reason) noexcept
-    {
-        if (m_error.empty())
-        {
-            m_error = std::move(reason);
-        }
-    }
-
-    /// Hands each echo collected since the last call to onArrival(sequence) and forgets them.
-    template <typename OnArrival> void drain(OnArrival&& onArrival)
-    {
-        for (std::size_t i = 0; i < m_arrivalCount; ++i)
-        {
-            onArrival(m_arrivals[i]);
-        }
-        m_arrivalCount = 0;
-    }
-
-    /// Throws IllegalStateException with the first failure, if any.
-    void check() const
-    {
-        if (hasFailed())
-        {
-            throw util::IllegalStateException(m_error);
-        }
-    }
-
-    [[nodiscard]] bool hasFailed() const noexcept { return !m_error.empty(); }
-    [[nodiscard]] std::int64_t nextExpected() const noexcept { return m_nextExpected; }
-
-private:
-    std::int64_t m_nextExpected = 0;
-    std::array<std::int64_t, MAX_ARRIVALS_PER_POLL> m_arrivals{};
-    std::size_t m_arrivalCount = 0;
-    std::string m_error;
-};
-
-/// The client side of an echo exchange: the cluster client, or the baseline's publication and subscription.
-/// Everything runs on the benchmark's thread.
-class EchoClient
+/// The key request `sequence` of `session` puts.
+void formatKey(char (&key)[KV_KEY_LENGTH + 1], int session, std::int64_t sequence) noexcept
 {
-public:
-    virtual ~EchoClient() = default;
+    std::snprintf(key, sizeof(key), "s%03u-%04u", static_cast<unsigned>(session) % 1000U,
+                  static_cast<unsigned>(sequence % KV_KEYS_PER_SESSION));
+}
 
-    /// Offers one message: a position, or a PublicationResult code when not accepted.
-    [[nodiscard]] virtual std::int64_t offer(const std::uint8_t* message, std::int32_t length) noexcept = 0;
-    /// One duty cycle of the data path (the invoker driver sends and receives) and a poll of the echoes,
-    /// which go to checker().
-    virtual int poll() = 0;
-    /// Off the data path: the client conductor (keepalives, image changes).
-    virtual int housekeeping() = 0;
-    [[nodiscard]] virtual EchoChecker& checker() noexcept = 0;
-};
-
-/// The benchmark's side of every run: sends, polls, timestamps echoes and watches for stalls.
-class RoundTripRunner
+/// Checks an echo of `length` bytes against what (session) sent; returns its sequence, or -1 after setting why.
+std::int64_t checkEcho(const std::uint8_t* data, std::int32_t length, int session, std::int32_t expectedLength,
+                       std::vector<std::uint8_t>& scratch, std::string& error)
 {
-public:
-    RoundTripRunner(EchoClient& client, std::string name) : m_client(client), m_name(std::move(name)) {}
-
-    /// Messages [first, first + count) one at a time, message i intended to leave at startNs + i / rate; a
-    /// round trip counts from that intended time. Records those at or after recordFrom.
-    void fixedRate(std::int64_t count, double rate, std::int64_t recordFrom, RunResult& result)
+    if (length != expectedLength)
     {
-        const std::int64_t first = m_client.checker().nextExpected();
-        const double intervalNs = 1e9 / rate;
-        std::int64_t recordStartNs = 0;
-        const std::int64_t startNs = benchNanoTime();
-        for (std::int64_t i = 0; i < count; ++i)
-        {
-            const std::int64_t sequence = first + i;
-            const std::int64_t intendedNs = startNs + static_cast<std::int64_t>(static_cast<double>(i) * intervalNs);
-            std::int64_t nowNs = benchNanoTime();
-            if (nowNs > intendedNs)
-            {
-                ++result.lateSends;
-            }
-            while (nowNs < intendedNs)
-            {
-                m_client.poll();
-                m_client.housekeeping();
-                nowNs = benchNanoTime();
-            }
-            if (sequence == recordFrom)
-            {
-                recordStartNs = intendedNs;
-            }
-            // Stalls count from the actual send: once behind schedule the intended time may be long past.
-            const std::int64_t sentNs = benchNanoTime();
-            send(sequence, sentNs, result);
-            std::int64_t spins = 0;
-            while (m_client.checker().nextExpected() <= sequence)
-            {
-                pollAndRecord(
-                    [&](std::int64_t echoed, std::int64_t arrivedNs)
-                    {
-                        if (echoed >= recordFrom)
-                        {
-                            result.histogram.record(arrivedNs - intendedNs);
-                            result.serviceTime.record(arrivedNs - sentNs);
-                        }
-                    });
-                checkStall(++spins, sentNs);
-            }
-        }
-        if (recordStartNs > 0)
-        {
-            result.elapsedNs = benchNanoTime() - recordStartNs;
-        }
+        error = "echo of " + std::to_string(length) + " bytes, expected " + std::to_string(expectedLength);
+        return -1;
     }
-
-    /// Messages [first, first + count) with at most window outstanding, each sent as soon as the window allows;
-    /// a round trip counts from the first attempt to send. Records those at or after recordFrom, and the
-    /// throughput from the first of them leaving to the last coming back.
-    void maxRate(std::int64_t count, std::int64_t window, std::int64_t recordFrom, RunResult& result)
+    std::int64_t sequence = 0;
+    std::memcpy(&sequence, data, sizeof(sequence));
+    fillEcho(scratch.data(), length, session, sequence);
+    if (std::memcmp(data, scratch.data(), static_cast<std::size_t>(length)) != 0)
     {
-        const std::int64_t first = m_client.checker().nextExpected();
-        const std::int64_t end = first + count;
-        std::int64_t next = first;
-        std::int64_t recordStartNs = 0;
-        std::int64_t spins = 0;
-        std::int64_t lastProgressNs = benchNanoTime();
-        std::int64_t lastExpected = first;
-        while (m_client.checker().nextExpected() < end)
-        {
-            if (next < end && next - m_client.checker().nextExpected() < window)
-            {
-                const std::int64_t sendNs = benchNanoTime();
-                m_sendTimesNs[static_cast<std::size_t>(next % MAX_WINDOW)] = sendNs;
-                if (next == recordFrom)
-                {
-                    recordStartNs = sendNs;
-                }
-                send(next, sendNs, result);
-                ++next;
-            }
-            pollAndRecord(
-                [&](std::int64_t echoed, std::int64_t arrivedNs)
-                {
-                    if (echoed >= recordFrom)
-                    {
-                        const auto slot = static_cast<std::size_t>(echoed % MAX_WINDOW);
-                        result.histogram.record(arrivedNs - m_sendTimesNs[slot]);
-                    }
-                });
-            if (++spins % HOUSEKEEPING_INTERVAL == 0)
-            {
-                m_client.housekeeping();
-            }
-            if (m_client.checker().nextExpected() != lastExpected)
-            {
-                lastExpected = m_client.checker().nextExpected();
-                lastProgressNs = benchNanoTime();
-            }
-            checkStall(spins, lastProgressNs);
-        }
-        if (recordStartNs > 0)
-        {
-            result.elapsedNs = benchNanoTime() - recordStartNs;
-        }
+        error = "echo of message " + std::to_string(sequence) + " of session " + std::to_string(session) +
+                " corrupted or from another session";
+        return -1;
     }
-
-private:
-    /// Offers until accepted, polling meanwhile (echoes arriving then are timestamped as usual).
-    void send(std::int64_t sequence, std::int64_t sinceNs, RunResult& result)
-    {
-        fillMessage(m_message.data(), sequence);
-        std::int64_t spins = 0;
-        while (true)
-        {
-            const std::int64_t position = m_client.offer(m_message.data(), MESSAGE_LENGTH);
-            if (position >= 0)
-            {
-                return;
-            }
-            if (position == transport::PublicationResult::CLOSED ||
-                position == transport::PublicationResult::MAX_POSITION_EXCEEDED ||
-                position == transport::PublicationResult::ERROR)
-            {
-                throw util::IllegalStateException(m_name + ": offer of message " + std::to_string(sequence) +
-                                                  " failed: " + transport::PublicationResult::name(position));
-            }
-            ++result.offerRetries;
-            m_client.poll();
-            if (++spins % STALL_CHECK_INTERVAL == 0 && benchNanoTime() - sinceNs > STALL_TIMEOUT_NS)
-            {
-                throw util::IllegalStateException(m_name + ": offer of message " + std::to_string(sequence) +
-                                                  " not accepted within 10 s: " +
-                                                  transport::PublicationResult::name(position));
-            }
-            checkStall(spins, sinceNs);
-        }
-    }
-
-    /// One poll; echoes it delivered go to onArrival(sequence, arrivedNs) with one timestamp taken after it.
-    template <typename OnArrival> void pollAndRecord(OnArrival&& onArrival)
-    {
-        if (m_client.poll() > 0)
-        {
-            EchoChecker& checker = m_client.checker();
-            checker.check();
-            const std::int64_t arrivedNs = benchNanoTime();
-            checker.drain([&](std::int64_t sequence) { onArrival(sequence, arrivedNs); });
-        }
-    }
-
-    void checkStall(std::int64_t spins, std::int64_t sinceNs)
-    {
-        if (spins % STALL_CHECK_INTERVAL == 0)
-        {
-            m_client.checker().check();
-            if (benchNanoTime() - sinceNs > STALL_TIMEOUT_NS)
-            {
-                throw util::IllegalStateException(m_name + ": no echo of message " +
-                                                  std::to_string(m_client.checker().nextExpected()) +
-                                                  " within 10 s");
-            }
-        }
-    }
-
-    EchoClient& m_client;
-    std::string m_name;
-    std::array<std::uint8_t, MESSAGE_LENGTH> m_message{};
-    std::array<std::int64_t, MAX_WINDOW> m_sendTimesNs{};
-};
+    return sequence;
+}
 
 // ---- the cluster -----------------------------------------------------------------------------
 
-/// Echoes from the cluster to the checker; a closed session or a new leader fails the run, since messages
-/// in flight would be lost.
-class CheckingEgressListener final : public cluster::EgressListener
+class ClusterLoadTarget;
+
+/// One session's egress: replies go to the target to check; a closed session or a new leader fails the run,
+/// since requests in flight would be lost.
+class SessionListener final : public cluster::EgressListener
 {
 public:
-    explicit CheckingEgressListener(EchoChecker& checker) : m_checker(checker) {}
+    SessionListener(ClusterLoadTarget& target, int session) : m_target(target), m_session(session) {}
 
     void onMessage(std::int64_t, std::int64_t, const util::AtomicBuffer& buffer, std::int32_t offset,
-                   std::int32_t length, const transport::Header&) override
-    {
-        if (offset < 0 || length < 0 ||
-            !buffer.inBounds(static_cast<std::size_t>(offset), static_cast<std::size_t>(length)))
-        {
-            m_checker.fail("egress message outside its buffer");
-            return;
-        }
-        m_checker.onEcho(buffer.buffer() + offset, length);
-    }
-
+                   std::int32_t length, const transport::Header&) override;
     void onSessionEvent(std::int64_t, std::int64_t, std::int64_t, std::int32_t, cluster::EventCode code,
-                        std::string_view detail) override
-    {
-        if (code == cluster::EventCode::ERROR || code == cluster::EventCode::CLOSED)
-        {
-            m_checker.fail("session event " + std::to_string(static_cast<int>(code)) + ": " + std::string(detail));
-        }
-    }
-
+                        std::string_view detail) override;
     void onNewLeader(std::int64_t, std::int64_t leadershipTermId, std::int32_t leaderMemberId,
-                     std::string_view) override
-    {
-        m_checker.fail("leader changed to member " + std::to_string(leaderMemberId) + " in term " +
-                       std::to_string(leadershipTermId) + " during the run");
-    }
+                     std::string_view) override;
 
 private:
-    EchoChecker& m_checker;
+    ClusterLoadTarget& m_target;
+    int m_session;
 };
 
-class ClusterEchoClient final : public EchoClient
+/// Every session's ClusterClient on one client-side driver, all driven by the benchmark's thread.
+class ClusterLoadTarget final : public bench::LoadTarget
 {
 public:
-    ClusterEchoClient(const std::string& ingressEndpoints, int egressPort) : m_listener(m_checker)
+    ClusterLoadTarget(const RoundTripConfig& config, const std::string& ingressEndpoints)
+        : m_kv(config.service == "kv"), m_messageLength(config.messageLength)
     {
-        m_client = bench::connectBenchClient(m_transport, ingressEndpoints, egressPort, m_listener, SETUP_TIMEOUT_NS);
+        const std::size_t capacity = m_kv ? static_cast<std::size_t>(examples::KeyValueClient::putRequestLength(
+                                                KV_KEY_LENGTH, static_cast<std::size_t>(m_messageLength)))
+                                          : static_cast<std::size_t>(m_messageLength);
+        m_message.resize(capacity);
+        m_scratch.resize(static_cast<std::size_t>(m_messageLength));
+        m_value.resize(static_cast<std::size_t>(m_messageLength));
+        for (int s = 0; s < config.sessions; ++s)
+        {
+            m_listeners.push_back(std::make_unique<SessionListener>(*this, s));
+            for (int attempt = 1;; ++attempt)
+            {
+                try
+                {
+                    m_clients.push_back(bench::connectBenchClient(m_transport, ingressEndpoints, 0, *m_listeners.back(),
+                                                                  CONNECT_TIMEOUT_NS, CLIENT_INGRESS_CHANNEL));
+                    break;
+                }
+                catch (const util::CoxException& e)
+                {
+                    // A connect that never hears back is retried (and counted): the set-up is not what is measured.
+                    // The sessions already open hear from us meanwhile, so that none times out.
+                    if (attempt == CONNECT_ATTEMPTS)
+                    {
+                        throw;
+                    }
+                    std::fprintf(stderr, "session %d: %s; connecting again\n", s, e.what());
+                    sendKeepAlives();
+                    ++m_connectRetries;
+                }
+            }
+        }
     }
 
-    ~ClusterEchoClient() override
+    ~ClusterLoadTarget() override
     {
         try
         {
-            m_client->close();
-            // Lets the driver send the close request before it goes.
+            for (auto& client : m_clients)
+            {
+                client->close();
+            }
+            // Lets the driver send the close requests before it goes.
             for (int i = 0; i < 100; ++i)
             {
                 m_transport.pump();
@@ -421,28 +219,171 @@ public:
         }
         catch (const std::exception& e)
         {
-            std::fprintf(stderr, "warning: closing the cluster client: %s\n", e.what());
+            std::fprintf(stderr, "warning: closing the cluster clients: %s\n", e.what());
         }
     }
 
-    ClusterEchoClient(const ClusterEchoClient&) = delete;
-    ClusterEchoClient& operator=(const ClusterEchoClient&) = delete;
+    ClusterLoadTarget(const ClusterLoadTarget&) = delete;
+    ClusterLoadTarget& operator=(const ClusterLoadTarget&) = delete;
 
-    std::int64_t offer(const std::uint8_t* message, std::int32_t length) noexcept override
+    bool send(int session, std::int64_t sequence) override
     {
-        return m_client->offer(message, length);
+        std::int32_t length = m_messageLength;
+        if (m_kv)
+        {
+            char key[KV_KEY_LENGTH + 1];
+            formatKey(key, session, sequence);
+            fillValue(m_value.data(), m_messageLength, session, sequence);
+            length = examples::KeyValueClient::encodePut(m_message.data(), m_message.size(), sequence,
+                                                         std::string_view(key, KV_KEY_LENGTH),
+                                                         std::string_view(m_value.data(), m_value.size()));
+        }
+        else
+        {
+            fillEcho(m_message.data(), m_messageLength, session, sequence);
+        }
+        const std::int64_t position = m_clients[static_cast<std::size_t>(session)]->offer(m_message.data(), length);
+        if (position >= 0)
+        {
+            return true;
+        }
+        if (position == transport::PublicationResult::CLOSED ||
+            position == transport::PublicationResult::MAX_POSITION_EXCEEDED ||
+            position == transport::PublicationResult::ERROR)
+        {
+            throw util::IllegalStateException("offer of request " + std::to_string(sequence) + " of session " +
+                                              std::to_string(session) +
+                                              " failed: " + transport::PublicationResult::name(position));
+        }
+        return false;
     }
 
-    int poll() override { return m_transport.driverWork() + m_client->pollEgress(); }
-    int housekeeping() override { return m_transport.clientWork(); }
-    EchoChecker& checker() noexcept override { return m_checker; }
+    int poll(bench::ResponseSink& sink) override
+    {
+        m_sink = &sink;
+        int workCount = m_transport.driverWork();
+        for (auto& client : m_clients)
+        {
+            workCount += client->pollEgress();
+        }
+        m_sink = nullptr;
+        if (!m_error.empty())
+        {
+            throw util::IllegalStateException(m_error);
+        }
+        return workCount;
+    }
+
+    int housekeeping() override
+    {
+        const std::int64_t nowNs = benchNanoTime();
+        if (nowNs - m_lastKeepAliveNs > KEEP_ALIVE_INTERVAL_NS)
+        {
+            m_lastKeepAliveNs = nowNs;
+            sendKeepAlives();
+        }
+        return m_transport.clientWork();
+    }
+
+    /// A session whose turn in a fixed-rate schedule is far apart, or one waiting for the others to connect,
+    /// still shows the cluster it is alive.
+    void sendKeepAlives()
+    {
+        for (auto& client : m_clients)
+        {
+            static_cast<void>(client->sendKeepAlive());
+        }
+    }
+
+    [[nodiscard]] std::int64_t connectRetries() const noexcept { return m_connectRetries; }
+
+    void onReply(int session, const std::uint8_t* data, std::int32_t length)
+    {
+        if (!m_error.empty() || m_sink == nullptr)
+        {
+            return;
+        }
+        std::int64_t sequence = -1;
+        if (m_kv)
+        {
+            examples::KeyValueClient::Response response;
+            if (!examples::KeyValueClient::decodeResponse(data, static_cast<std::size_t>(length), response))
+            {
+                fail("session " + std::to_string(session) + ": a reply that is not a kv Response");
+                return;
+            }
+            if (response.code != codecs::kv::ResponseCode::OK)
+            {
+                fail("session " + std::to_string(session) + ": put " + std::to_string(response.correlationId) +
+                     " answered with code " + std::to_string(static_cast<int>(response.code)));
+                return;
+            }
+            sequence = response.correlationId;
+        }
+        else
+        {
+            std::string error;
+            sequence = checkEcho(data, length, session, m_messageLength, m_scratch, error);
+            if (sequence < 0)
+            {
+                fail("session " + std::to_string(session) + ": " + error);
+                return;
+            }
+        }
+        m_sink->onResponse(session, sequence);
+    }
+
+    void fail(std::string reason)
+    {
+        if (m_error.empty())
+        {
+            m_error = std::move(reason);
+        }
+    }
 
 private:
-    EchoChecker m_checker;
-    CheckingEgressListener m_listener;
+    bool m_kv;
+    std::int32_t m_messageLength;
+    std::vector<std::uint8_t> m_message;
+    std::vector<std::uint8_t> m_scratch;
+    std::vector<char> m_value;
     bench::ClientTransport m_transport;
-    std::unique_ptr<cluster::ClusterClient> m_client;
+    std::vector<std::unique_ptr<SessionListener>> m_listeners;
+    std::vector<std::unique_ptr<cluster::ClusterClient>> m_clients;
+    bench::ResponseSink* m_sink = nullptr;
+    std::string m_error;
+    std::int64_t m_connectRetries = 0;
+    std::int64_t m_lastKeepAliveNs = 0;
 };
+
+void SessionListener::onMessage(std::int64_t, std::int64_t, const util::AtomicBuffer& buffer, std::int32_t offset,
+                                std::int32_t length, const transport::Header&)
+{
+    if (offset < 0 || length < 0 ||
+        !buffer.inBounds(static_cast<std::size_t>(offset), static_cast<std::size_t>(length)))
+    {
+        m_target.fail("egress message outside its buffer");
+        return;
+    }
+    m_target.onReply(m_session, buffer.buffer() + offset, length);
+}
+
+void SessionListener::onSessionEvent(std::int64_t, std::int64_t, std::int64_t, std::int32_t, cluster::EventCode code,
+                                     std::string_view detail)
+{
+    if (code == cluster::EventCode::ERROR || code == cluster::EventCode::CLOSED)
+    {
+        m_target.fail("session " + std::to_string(m_session) + " event " + std::to_string(static_cast<int>(code)) +
+                      ": " + std::string(detail));
+    }
+}
+
+void SessionListener::onNewLeader(std::int64_t, std::int64_t leadershipTermId, std::int32_t leaderMemberId,
+                                  std::string_view)
+{
+    m_target.fail("leader changed to member " + std::to_string(leaderMemberId) + " in term " +
+                  std::to_string(leadershipTermId) + " during the run");
+}
 
 // ---- the baseline ----------------------------------------------------------------------------
 
@@ -459,10 +400,10 @@ public:
     int doWork() override
     {
         int workCount = m_conductor.invoke();
-        workCount += m_subscription.poll(
-            [this](const util::AtomicBuffer& buffer, std::int32_t offset, std::int32_t length, const transport::Header&)
-            { echo(buffer, offset, length); },
-            10);
+        workCount +=
+            m_subscription.poll([this](const util::AtomicBuffer& buffer, std::int32_t offset, std::int32_t length,
+                                       const transport::Header&) { echo(buffer, offset, length); },
+                                10);
         return workCount;
     }
 
@@ -554,48 +495,72 @@ private:
     std::unique_ptr<util::AgentRunner<>> m_runner;
 };
 
-class BaselineEchoClient final : public EchoClient
+/// One session of echoes over a plain publication and subscription.
+class BaselineLoadTarget final : public bench::LoadTarget
 {
 public:
-    BaselineEchoClient(int pingPort, int echoPort)
+    BaselineLoadTarget(int pingPort, int echoPort, std::int32_t messageLength)
+        : m_messageLength(messageLength), m_message(static_cast<std::size_t>(messageLength)),
+          m_scratch(static_cast<std::size_t>(messageLength))
     {
-        m_publication = m_transport.aeron().addPublication(BaselineEchoServer::udpChannel(pingPort),
-                                                            BASELINE_PING_STREAM_ID);
-        m_subscription = m_transport.aeron().addSubscription(BaselineEchoServer::udpChannel(echoPort),
-                                                              BASELINE_ECHO_STREAM_ID);
-        const std::int64_t deadlineNs = benchNanoTime() + SETUP_TIMEOUT_NS;
-        while (!m_publication->isConnected() || m_subscription->imageCount() == 0)
+        m_publication =
+            m_transport.aeron().addPublication(BaselineEchoServer::udpChannel(pingPort), BASELINE_PING_STREAM_ID);
+        m_subscription =
+            m_transport.aeron().addSubscription(BaselineEchoServer::udpChannel(echoPort), BASELINE_ECHO_STREAM_ID);
+        m_transport.pumpUntil([this] { return m_publication->isConnected() && m_subscription->imageCount() > 0; },
+                              "the baseline echo streams to connect", SETUP_TIMEOUT_NS);
+    }
+
+    bool send(int session, std::int64_t sequence) override
+    {
+        fillEcho(m_message.data(), m_messageLength, session, sequence);
+        const std::int64_t position = m_publication->offer(m_message.data(), m_messageLength);
+        if (position >= 0)
         {
-            if (benchNanoTime() > deadlineNs)
-            {
-                throw util::IllegalStateException("the baseline echo streams did not connect in time");
-            }
-            if (m_transport.pump() == 0)
-            {
-                std::this_thread::yield();
-            }
+            return true;
         }
+        if (position == transport::PublicationResult::CLOSED ||
+            position == transport::PublicationResult::MAX_POSITION_EXCEEDED ||
+            position == transport::PublicationResult::ERROR)
+        {
+            throw util::IllegalStateException("baseline offer failed: " +
+                                              std::string(transport::PublicationResult::name(position)));
+        }
+        return false;
     }
 
-    std::int64_t offer(const std::uint8_t* message, std::int32_t length) noexcept override
+    int poll(bench::ResponseSink& sink) override
     {
-        return m_publication->offer(message, length);
-    }
-
-    int poll() override
-    {
-        return m_transport.driverWork() +
-            m_subscription->poll([this](const util::AtomicBuffer& buffer, std::int32_t offset, std::int32_t length,
-                                        const transport::Header&)
-                                 { m_checker.onEcho(buffer.buffer() + offset, length); },
-                                 10);
+        const int workCount = m_transport.driverWork() + m_subscription->poll(
+                                                             [&](const util::AtomicBuffer& buffer, std::int32_t offset,
+                                                                 std::int32_t length, const transport::Header&)
+                                                             {
+                                                                 if (m_error.empty())
+                                                                 {
+                                                                     const std::int64_t sequence =
+                                                                         checkEcho(buffer.buffer() + offset, length, 0,
+                                                                                   m_messageLength, m_scratch, m_error);
+                                                                     if (sequence >= 0)
+                                                                     {
+                                                                         sink.onResponse(0, sequence);
+                                                                     }
+                                                                 }
+                                                             },
+                                                             10);
+        if (!m_error.empty())
+        {
+            throw util::IllegalStateException("baseline: " + m_error);
+        }
+        return workCount;
     }
 
     int housekeeping() override { return m_transport.clientWork(); }
-    EchoChecker& checker() noexcept override { return m_checker; }
 
 private:
-    EchoChecker m_checker;
+    std::int32_t m_messageLength;
+    std::vector<std::uint8_t> m_message;
+    std::vector<std::uint8_t> m_scratch;
+    std::string m_error;
     bench::ClientTransport m_transport;
     std::shared_ptr<transport::Publication> m_publication;
     std::shared_ptr<transport::Subscription> m_subscription;
@@ -605,24 +570,30 @@ private:
 
 struct Results
 {
-    RunResult clusterFixed;
-    RunResult clusterMax;
-    RunResult baselineFixed;
-    RunResult baselineMax;
+    bench::LoadResult clusterFixed;
+    bench::LoadResult clusterMax;
+    bench::LoadResult baselineFixed;
+    bench::LoadResult baselineMax;
     std::int64_t setupMs = 0;
+    std::int64_t connectRetries = 0;
     int leaderId = -1;
 };
 
-/// Both runs, each after its own warm-up, on one client.
-void runBoth(EchoClient& client, const std::string& name, const RoundTripConfig& config, RunResult& fixed,
-             RunResult& max)
+/// The runs --mode asks for, each after its own warm-up, on one target.
+void runModes(bench::LoadTarget& target, int sessions, const std::string& name, const RoundTripConfig& config,
+              bench::LoadResult& fixed, bench::LoadResult& max)
 {
-    RoundTripRunner runner(client, name);
-    const std::int64_t fixedFirst = client.checker().nextExpected();
-    runner.fixedRate(config.warmup + config.messages, config.rate, fixedFirst + config.warmup, fixed);
-    const std::int64_t maxFirst = client.checker().nextExpected();
-    runner.maxRate(config.warmup + config.messages, config.window, maxFirst + config.warmup, max);
-    client.checker().check();
+    bench::LoadRunner runner(target, sessions, name);
+    const std::int64_t perSession = (config.messages + sessions - 1) / sessions;
+    const std::int64_t warmupPerSession = (config.warmup + sessions - 1) / sessions;
+    if (config.runsFixed())
+    {
+        runner.fixedRate(warmupPerSession + perSession, warmupPerSession, config.rate, fixed);
+    }
+    if (config.runsMax())
+    {
+        runner.maxRate(warmupPerSession + perSession, warmupPerSession, config.window, max);
+    }
 }
 
 void runBaseline(const RoundTripConfig& config, const bench::BenchClusterOptions& clusterOptions, Results& results)
@@ -630,10 +601,10 @@ void runBaseline(const RoundTripConfig& config, const bench::BenchClusterOptions
     const int pingPort = clusterOptions.firstFreePort() + 1;
     const int echoPort = pingPort + 1;
     BaselineEchoServer server(config.idle, pingPort, echoPort);
-    BaselineEchoClient client(pingPort, echoPort);
+    BaselineLoadTarget target(pingPort, echoPort, config.messageLength);
     try
     {
-        runBoth(client, "baseline", config, results.baselineFixed, results.baselineMax);
+        runModes(target, 1, "baseline", config, results.baselineFixed, results.baselineMax);
     }
     catch (const util::IllegalStateException& e)
     {
@@ -648,167 +619,290 @@ void runBaseline(const RoundTripConfig& config, const bench::BenchClusterOptions
     }
 }
 
+/// Every member applied every request, and all agree on the state.
+void checkMembers(const RoundTripConfig& config, bench::BenchCluster& cluster, std::int64_t expected)
+{
+    std::uint64_t firstHash = 0;
+    for (int i = 0; i < config.memberCount; ++i)
+    {
+        std::int64_t applied = 0;
+        std::uint64_t hash = 0;
+        if (config.service == "kv")
+        {
+            const auto& service = static_cast<examples::KeyValueService&>(cluster.service(i));
+            applied = service.counts().puts;
+            hash = service.stateHash();
+            if (service.counts().invalidRequests != 0)
+            {
+                throw util::IllegalStateException("member " + std::to_string(i) + " saw " +
+                                                  std::to_string(service.counts().invalidRequests) +
+                                                  " invalid requests");
+            }
+        }
+        else
+        {
+            const auto& service = static_cast<examples::EchoService&>(cluster.service(i));
+            applied = service.messageCount();
+            hash = service.stateHash();
+        }
+        if (applied != expected)
+        {
+            throw util::IllegalStateException("member " + std::to_string(i) + "'s service applied " +
+                                              std::to_string(applied) + " requests, not " + std::to_string(expected));
+        }
+        if (i == 0)
+        {
+            firstHash = hash;
+        }
+        else if (hash != firstHash)
+        {
+            throw util::IllegalStateException("member " + std::to_string(i) +
+                                              "'s service state differs from member 0's");
+        }
+    }
+}
+
 void runCluster(const RoundTripConfig& config, const bench::BenchClusterOptions& clusterOptions, Results& results)
 {
     const std::int64_t startNs = benchNanoTime();
-    bench::BenchCluster cluster(clusterOptions, [](int) { return std::make_unique<examples::EchoService>(); });
+    const bool kv = config.service == "kv";
+    bench::BenchCluster cluster(clusterOptions,
+                                [kv](int) -> std::unique_ptr<cluster::ClusteredService>
+                                {
+                                    if (kv)
+                                    {
+                                        return std::make_unique<examples::KeyValueService>();
+                                    }
+                                    return std::make_unique<examples::EchoService>();
+                                });
     cluster.start();
     results.leaderId = cluster.awaitLeader(SETUP_TIMEOUT_NS);
+    std::int64_t sent = 0;
     {
-        ClusterEchoClient client(cluster.ingressEndpoints(), clusterOptions.firstFreePort());
+        ClusterLoadTarget target(config, cluster.ingressEndpoints());
         results.setupMs = (benchNanoTime() - startNs) / 1'000'000;
+        results.connectRetries = target.connectRetries();
         try
         {
-            runBoth(client, "cluster", config, results.clusterFixed, results.clusterMax);
+            runModes(target, config.sessions, "cluster", config, results.clusterFixed, results.clusterMax);
         }
         catch (const std::exception&)
         {
             std::fprintf(stderr, "%s", cluster.describeCounters().c_str());
             throw;
         }
+        sent = config.requestsPerRun() * ((config.runsFixed() ? 1 : 0) + (config.runsMax() ? 1 : 0));
     }
     // Followers learn the last commit position from the leader's next heartbeat (every 50 ms): give them a few
-    // before stopping the members, whose joined threads then make the services' counts safe to read here.
+    // before stopping the members, whose joined threads then make the services' state safe to read here.
     std::this_thread::sleep_for(std::chrono::milliseconds(FOLLOWER_CATCH_UP_MS));
     cluster.close();
-    // Every member applied every message, not only the leader that echoed them.
-    const std::int64_t expected = 2 * (config.warmup + config.messages);
-    for (int i = 0; i < config.memberCount; ++i)
-    {
-        const auto& service = static_cast<examples::EchoService&>(cluster.service(i));
-        if (service.messageCount() != expected)
-        {
-            throw util::IllegalStateException("member " + std::to_string(i) + "'s service saw " +
-                                              std::to_string(service.messageCount()) + " messages, not " +
-                                              std::to_string(expected));
-        }
-    }
-}
-
-void printRun(const char* label, const RunResult& run)
-{
-    bench::LatencyFigures::from(run.histogram).print(label);
+    checkMembers(config, cluster, sent);
 }
 
 void report(const RoundTripConfig& config, const Results& results)
 {
     const auto clusterFixed = bench::LatencyFigures::from(results.clusterFixed.histogram);
+    const auto clusterFixedService = bench::LatencyFigures::from(results.clusterFixed.serviceTime);
     const auto clusterMax = bench::LatencyFigures::from(results.clusterMax.histogram);
     const auto baselineFixed = bench::LatencyFigures::from(results.baselineFixed.histogram);
+    const auto baselineFixedService = bench::LatencyFigures::from(results.baselineFixed.serviceTime);
     const auto baselineMax = bench::LatencyFigures::from(results.baselineMax.histogram);
-    const double p50Ratio = bench::ratio(clusterFixed.p50Us, baselineFixed.p50Us);
-    const double p99Ratio = bench::ratio(clusterFixed.p99Us, baselineFixed.p99Us);
-    const double serviceP50Ratio = bench::ratio(bench::LatencyFigures::from(results.clusterFixed.serviceTime).p50Us,
-                                                bench::LatencyFigures::from(results.baselineFixed.serviceTime).p50Us);
-    const double maxRateRatio = bench::ratio(results.clusterMax.msgsPerSec(), results.baselineMax.msgsPerSec());
 
-    std::printf("cluster: members=%d threading=%s idle=%s size=%d messages=%lld warmup=%lld rate=%.0f/s window=%lld "
-                "(set-up %lld ms)\n",
-                config.memberCount, config.threading.c_str(), config.idle.c_str(), MESSAGE_LENGTH,
-                static_cast<long long>(config.messages), static_cast<long long>(config.warmup), config.rate,
-                static_cast<long long>(config.window), static_cast<long long>(results.setupMs));
-    std::printf("fixed rate, one at a time, round trip from the intended send time:\n");
-    printRun("  cluster", results.clusterFixed);
-    printRun("  baseline (UDP echo)", results.baselineFixed);
-    std::printf("fixed rate, round trip from the actual send (leaves out queueing behind late echoes):\n");
-    bench::LatencyFigures::from(results.clusterFixed.serviceTime).print("  cluster");
-    bench::LatencyFigures::from(results.baselineFixed.serviceTime).print("  baseline (UDP echo)");
-    std::printf("  late sends: cluster %lld, baseline %lld\n", static_cast<long long>(results.clusterFixed.lateSends),
-                static_cast<long long>(results.baselineFixed.lateSends));
-    std::printf("max rate, window %lld:\n", static_cast<long long>(config.window));
-    printRun("  cluster", results.clusterMax);
-    printRun("  baseline (UDP echo)", results.baselineMax);
-    std::printf("  throughput: cluster %.0f msgs/s, baseline %.0f msgs/s\n", results.clusterMax.msgsPerSec(),
-                results.baselineMax.msgsPerSec());
-    std::printf("ratios (cluster / UDP echo): fixed-rate p50 %.2f  p99 %.2f; max-rate p50 %.2f, throughput %.2f\n",
-                p50Ratio, p99Ratio, bench::ratio(clusterMax.p50Us, baselineMax.p50Us), maxRateRatio);
-    std::printf("cluster p50 = %.1f x UDP echo p50 (from the actual send: %.1f x)\n", p50Ratio,
-                serviceP50Ratio);
+    std::printf("cluster: service=%s members=%d sessions=%d size=%d sync-level=%d threading=%s idle=%s messages=%lld "
+                "warmup=%lld rate=%.0f/s window=%lld (set-up %lld ms)\n",
+                config.service.c_str(), config.memberCount, config.sessions, config.messageLength, config.syncLevel,
+                config.threading.c_str(), config.idle.c_str(), static_cast<long long>(config.messages),
+                static_cast<long long>(config.warmup), config.rate, static_cast<long long>(config.window),
+                static_cast<long long>(results.setupMs));
+    if (config.runsFixed())
+    {
+        std::printf("fixed rate, one request per session at a time, round trip from the intended send time:\n");
+        clusterFixed.print("  cluster");
+        if (config.baseline)
+        {
+            baselineFixed.print("  baseline (UDP echo)");
+        }
+        std::printf("fixed rate, round trip from the actual send (leaves out queueing behind late replies):\n");
+        clusterFixedService.print("  cluster");
+        if (config.baseline)
+        {
+            baselineFixedService.print("  baseline (UDP echo)");
+        }
+        std::printf("  late sends: cluster %lld\n", static_cast<long long>(results.clusterFixed.lateSends));
+    }
+    if (config.runsMax())
+    {
+        std::printf("max rate, window %lld per session:\n", static_cast<long long>(config.window));
+        clusterMax.print("  cluster");
+        if (config.baseline)
+        {
+            baselineMax.print("  baseline (UDP echo)");
+        }
+        std::printf("  throughput: cluster %.0f msgs/s", results.clusterMax.msgsPerSec());
+        if (config.baseline)
+        {
+            std::printf(", baseline %.0f msgs/s", results.baselineMax.msgsPerSec());
+        }
+        std::printf("\n");
+    }
+    if (config.baseline && config.runsFixed())
+    {
+        std::printf("cluster p50 = %.1f x UDP echo p50 (from the actual send: %.1f x)\n",
+                    bench::ratio(clusterFixed.p50Us, baselineFixed.p50Us),
+                    bench::ratio(clusterFixedService.p50Us, baselineFixedService.p50Us));
+    }
 
     bench::JsonLine json;
     json.add("benchmark", "cluster")
+        .add("service", config.service)
         .add("members", static_cast<std::int64_t>(config.memberCount))
+        .add("sessions", static_cast<std::int64_t>(config.sessions))
+        .add("sync_level", static_cast<std::int64_t>(config.syncLevel))
+        .add("mode", config.mode)
         .add("threading", config.threading)
         .add("idle", config.idle)
-        .add("size", static_cast<std::int64_t>(MESSAGE_LENGTH))
+        .add("size", static_cast<std::int64_t>(config.messageLength))
         .add("messages", config.messages)
         .add("warmup", config.warmup)
         .add("rate", config.rate)
         .add("window", config.window);
-    clusterFixed.addTo(json, "fixed_rate_");
-    json.add("fixed_rate_late_sends", results.clusterFixed.lateSends);
-    bench::LatencyFigures::from(results.clusterFixed.serviceTime).addTo(json, "fixed_rate_service_");
-    json.add("max_rate_msgs_per_sec", results.clusterMax.msgsPerSec());
-    clusterMax.addTo(json, "max_rate_");
-    json.add("baseline", "udp-transport-echo");
-    baselineFixed.addTo(json, "baseline_");
-    json.add("baseline_late_sends", results.baselineFixed.lateSends);
-    bench::LatencyFigures::from(results.baselineFixed.serviceTime).addTo(json, "baseline_service_");
-    json.add("baseline_max_rate_msgs_per_sec", results.baselineMax.msgsPerSec());
-    baselineMax.addTo(json, "baseline_max_rate_");
-    json.add("p50_ratio", p50Ratio)
-        .add("service_p50_ratio", serviceP50Ratio)
-        .add("p99_ratio", p99Ratio)
-        .add("max_rate_p50_ratio", bench::ratio(clusterMax.p50Us, baselineMax.p50Us))
-        .add("max_rate_throughput_ratio", maxRateRatio)
-        .add("offer_retries", results.clusterFixed.offerRetries + results.clusterMax.offerRetries)
+    if (config.runsFixed())
+    {
+        clusterFixed.addTo(json, "fixed_rate_");
+        json.add("fixed_rate_late_sends", results.clusterFixed.lateSends);
+        clusterFixedService.addTo(json, "fixed_rate_service_");
+    }
+    if (config.runsMax())
+    {
+        json.add("max_rate_msgs_per_sec", results.clusterMax.msgsPerSec());
+        clusterMax.addTo(json, "max_rate_");
+    }
+    if (config.baseline)
+    {
+        json.add("baseline", "udp-transport-echo");
+        if (config.runsFixed())
+        {
+            baselineFixed.addTo(json, "baseline_");
+            baselineFixedService.addTo(json, "baseline_service_");
+            json.add("p50_ratio", bench::ratio(clusterFixed.p50Us, baselineFixed.p50Us))
+                .add("service_p50_ratio", bench::ratio(clusterFixedService.p50Us, baselineFixedService.p50Us))
+                .add("p99_ratio", bench::ratio(clusterFixed.p99Us, baselineFixed.p99Us));
+        }
+        if (config.runsMax())
+        {
+            json.add("baseline_max_rate_msgs_per_sec", results.baselineMax.msgsPerSec());
+            baselineMax.addTo(json, "baseline_max_rate_");
+            json.add("max_rate_p50_ratio", bench::ratio(clusterMax.p50Us, baselineMax.p50Us))
+                .add("max_rate_throughput_ratio",
+                     bench::ratio(results.clusterMax.msgsPerSec(), results.baselineMax.msgsPerSec()));
+        }
+    }
+    json.add("offer_retries", results.clusterFixed.sendRetries + results.clusterMax.sendRetries)
         .add("sequence_errors", static_cast<std::int64_t>(0))
         .add("leader_member_id", static_cast<std::int64_t>(results.leaderId))
-        .add("setup_ms", results.setupMs);
+        .add("setup_ms", results.setupMs)
+        .add("connect_retries", results.connectRetries);
     json.print();
+}
+
+void writeCurves(const RoundTripConfig& config, const Results& results)
+{
+    if (config.curveFile.empty())
+    {
+        return;
+    }
+    bench::appendCurve(config.curveFile, config.label + "/fixed", results.clusterFixed.histogram);
+    bench::appendCurve(config.curveFile, config.label + "/max", results.clusterMax.histogram);
+    if (config.baseline)
+    {
+        bench::appendCurve(config.curveFile, "udp-echo/fixed", results.baselineFixed.histogram);
+    }
 }
 
 int runClusterRoundTrip(const std::vector<std::string>& args)
 {
     bench::BenchArgs options("cluster");
     const int defaultPortBase = 20000 + static_cast<int>(::getpid() % 400) * 100;
-    options.option("messages", "100000", "measured round trips of each run")
-        .option("warmup", "10000", "round trips before measuring, in each run")
-        .option("rate", "10000", "messages per second of the fixed-rate run")
-        .option("window", "16", "messages outstanding in the max-rate run, 1.." + std::to_string(MAX_WINDOW))
+    options.option("messages", "100000", "measured requests of each run, over all sessions")
+        .option("warmup", "10000", "requests before measuring, in each run, over all sessions")
+        .option("rate", "10000", "requests per second of the fixed-rate run, over all sessions")
+        .option("window", "16",
+                "requests outstanding per session in the max-rate run, 1.." + std::to_string(bench::MAX_SESSION_WINDOW))
+        .option("mode", "both", "runs: fixed | max | both")
+        .option("service", "echo", "the clustered service: echo | kv (puts of --message-length byte values)")
+        .option("message-length", "32",
+                "echo payload or kv value bytes, " + std::to_string(MIN_MESSAGE_LENGTH) + ".." +
+                    std::to_string(MAX_MESSAGE_LENGTH))
+        .option("sessions", "1",
+                "concurrent client sessions (one ClusterClient each), 1.." + std::to_string(MAX_SESSIONS))
+        .option("sync-level", "0", "cluster.file-sync-level: 0 page cache | 1 fdatasync before a position counts")
         .option("members", "3", "cluster members, 1..7; member 0 is the appointed leader")
+        .option("baseline", "on", "also run the plain UDP transport echo (one session): on | off")
         .option("threading", "shared", "each member's agents: shared (one thread) | dedicated (a thread each)")
         .option("idle", "backoff", "idle strategy of every member thread and the baseline echo: backoff | yielding")
-        .option("port", std::to_string(defaultPortBase), "first of the ~80 loopback UDP ports used");
-    return bench::runBenchmark(
-        options,
-        [&]
-        {
-            options.parse(args);
-            RoundTripConfig config;
-            config.messages = options.integer("messages", 1, 1'000'000'000);
-            config.warmup = options.integer("warmup", 0, 1'000'000'000);
-            config.rate = options.real("rate", 1, 10'000'000);
-            config.window = options.integer("window", 1, MAX_WINDOW);
-            config.memberCount = static_cast<int>(options.integer("members", 1, 7));
-            config.threading = options.choice("threading", {"shared", "dedicated"});
-            config.idle = options.choice("idle", {"backoff", "yielding"});
-            config.portBase = static_cast<int>(options.integer("port", 1024, 65535 - 100));
+        .option("dir", std::filesystem::temp_directory_path().string(),
+                "where the members' cluster and archive directories go (the file system the syncs hit)")
+        .option("curve-file", "", "append latency percentile curves here (lines: label percentile latency_us)")
+        .option("label", "cluster", "this run's name in --curve-file")
+        .option("port", std::to_string(defaultPortBase), "first of the ~40 loopback UDP ports used");
+    return bench::runBenchmark(options,
+                               [&]
+                               {
+                                   options.parse(args);
+                                   RoundTripConfig config;
+                                   config.messages = options.integer("messages", 1, 1'000'000'000);
+                                   config.warmup = options.integer("warmup", 0, 1'000'000'000);
+                                   config.rate = options.real("rate", 1, 10'000'000);
+                                   config.window = options.integer("window", 1, bench::MAX_SESSION_WINDOW);
+                                   config.mode = options.choice("mode", {"fixed", "max", "both"});
+                                   config.service = options.choice("service", {"echo", "kv"});
+                                   config.messageLength = static_cast<std::int32_t>(
+                                       options.integer("message-length", MIN_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH));
+                                   config.sessions = static_cast<int>(options.integer("sessions", 1, MAX_SESSIONS));
+                                   config.syncLevel = static_cast<std::int32_t>(options.integer("sync-level", 0, 2));
+                                   config.memberCount = static_cast<int>(options.integer("members", 1, 7));
+                                   config.baseline = options.choice("baseline", {"on", "off"}) == "on";
+                                   config.threading = options.choice("threading", {"shared", "dedicated"});
+                                   config.idle = options.choice("idle", {"backoff", "yielding"});
+                                   config.dir = options.text("dir");
+                                   config.curveFile = options.text("curve-file");
+                                   config.label = options.text("label");
+                                   config.portBase = static_cast<int>(options.integer("port", 1024, 65535 - 100));
 
-            bench::BenchClusterOptions clusterOptions;
-            clusterOptions.memberCount = config.memberCount;
-            clusterOptions.threadingMode =
-                config.threading == "shared" ? util::ThreadingMode::SHARED : util::ThreadingMode::DEDICATED;
-            clusterOptions.idleStrategy = config.idle;
-            clusterOptions.portBase = config.portBase;
+                                   bench::BenchClusterOptions clusterOptions;
+                                   clusterOptions.memberCount = config.memberCount;
+                                   clusterOptions.threadingMode = config.threading == "shared"
+                                                                      ? util::ThreadingMode::SHARED
+                                                                      : util::ThreadingMode::DEDICATED;
+                                   clusterOptions.idleStrategy = config.idle;
+                                   clusterOptions.portBase = config.portBase;
+                                   clusterOptions.fileSyncLevel = config.syncLevel;
+                                   clusterOptions.maxConcurrentSessions = config.sessions + 4;
+                                   clusterOptions.parentDir = config.dir;
 
-            Results results;
-            try
-            {
-                runBaseline(config, clusterOptions, results);
-                runCluster(config, clusterOptions, results);
-            }
-            catch (const std::exception& e)
-            {
-                std::fprintf(stderr, "cluster benchmark failed: %s\n", e.what());
-                return 1;
-            }
-            report(config, results);
-            return 0;
-        });
+                                   Results results;
+                                   try
+                                   {
+                                       if (config.baseline)
+                                       {
+                                           runBaseline(config, clusterOptions, results);
+                                       }
+                                       runCluster(config, clusterOptions, results);
+                                   }
+                                   catch (const std::exception& e)
+                                   {
+                                       std::fprintf(stderr, "cluster benchmark failed: %s\n", e.what());
+                                       return 1;
+                                   }
+                                   report(config, results);
+                                   writeCurves(config, results);
+                                   return 0;
+                               });
 }
 
 const bench::BenchRegistration registration(
-    "cluster", "round trips through a 3-member in-process cluster (echo service) vs a plain UDP transport echo",
+    "cluster",
+    "round trips through an in-process cluster (echo or kv service, N sessions) vs a plain UDP transport echo",
     runClusterRoundTrip);
 } // namespace
