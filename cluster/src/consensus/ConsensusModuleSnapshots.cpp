@@ -37,6 +37,18 @@ namespace
 {
 constexpr std::int64_t SNAPSHOT_TIMEOUT_NS = 60'000'000'000;
 
+/// Service session ids start at INT64_MIN (service 0), so "the last one the log holds" before any is one below:
+/// computed with two's-complement wrap-around, as Aeron's Java arithmetic does, and undone the same way on load.
+std::int64_t previousId(std::int64_t id) noexcept
+{
+    return static_cast<std::int64_t>(static_cast<std::uint64_t>(id) - 1U);
+}
+
+std::int64_t nextId(std::int64_t id) noexcept
+{
+    return static_cast<std::int64_t>(static_cast<std::uint64_t>(id) + 1U);
+}
+
 template <typename Encoder> std::int32_t encodedLength(const Encoder& encoder)
 {
     return static_cast<std::int32_t>(cc::MessageHeaderEncoder::ENCODED_LENGTH + encoder.encodedLength());
@@ -294,7 +306,7 @@ std::int64_t ConsensusModuleAgent::recordConsensusModuleSnapshot()
         encoder.wrapAndApplyHeader(buffer.data(), 0, buffer.size(), header)
             .nextSessionId(m_nextSessionId)
             .nextServiceSessionId(first.nextServiceSessionId())
-            .logServiceSessionId(first.nextLogServiceSessionId() - 1)
+            .logServiceSessionId(previousId(first.nextLogServiceSessionId()))
             .pendingMessageCapacity(0);
         snapshot.offer(buffer.data(), encodedLength(encoder));
     }
@@ -330,7 +342,7 @@ std::int64_t ConsensusModuleAgent::recordConsensusModuleSnapshot()
         cc::PendingMessageTrackerEncoder encoder;
         encoder.wrapAndApplyHeader(buffer.data(), 0, buffer.size(), header)
             .nextServiceSessionId(tracker.nextServiceSessionId())
-            .logServiceSessionId(tracker.nextLogServiceSessionId() - 1)
+            .logServiceSessionId(previousId(tracker.nextLogServiceSessionId()))
             .pendingMessageCapacity(0)
             .serviceId(tracker.serviceId());
         snapshot.offer(buffer.data(), encodedLength(encoder));
@@ -447,7 +459,7 @@ void ConsensusModuleAgent::loadConsensusModuleSnapshot(std::int64_t recordingId)
                                                       std::to_string(m_config.serviceCount) + " services");
                 }
                 tracker = &m_pendingServiceMessages[static_cast<std::size_t>(serviceId)];
-                tracker->restoreState(decoder.nextServiceSessionId(), decoder.logServiceSessionId() + 1);
+                tracker->restoreState(decoder.nextServiceSessionId(), nextId(decoder.logServiceSessionId()));
                 return false;
             }
             case cc::SessionMessageHeaderDecoder::TEMPLATE_ID:
