@@ -1170,12 +1170,6 @@ void ArchiveConductor::replicate(
     std::string_view liveDestination,
     std::string_view srcResponseChannel)
 {
-    if (!liveDestination.empty())
-    {
-        session.sendError(correlationId, errorCode(ArchiveErrorCode::GENERIC), "live merge is not supported: the transport has no multi-destination subscription to add "
-                                                                      "the live destination to");
-        return;
-    }
     if (params.srcControlChannel.empty())
     {
         session.sendError(correlationId, errorCode(ArchiveErrorCode::GENERIC), "no source control channel");
@@ -1190,6 +1184,21 @@ void ArchiveConductor::replicate(
         session.sendError(correlationId, errorCode(ArchiveErrorCode::GENERIC),
                           "no replication channel in the request or the archive context");
         return;
+    }
+    if (!liveDestination.empty())
+    {
+        // The merge adds both as destinations of a multi-destination subscription: UDP endpoints only.
+        const transport::ChannelUri live = transport::ChannelUri::parse(liveDestination);
+        const transport::ChannelUri replication = transport::ChannelUri::parse(params.replicationChannel);
+        if (!live.isUdp() || !live.endpoint() || !replication.isUdp() || !replication.endpoint())
+        {
+            session.sendError(correlationId, errorCode(ArchiveErrorCode::GENERIC),
+                              "a live merge needs a UDP live destination and replication channel, each with an "
+                              "endpoint: liveDestination=" + std::string(liveDestination) +
+                                  " replicationChannel=" + params.replicationChannel);
+            return;
+        }
+        params.liveDestination = std::string(liveDestination);
     }
     params.srcResponseChannel = !srcResponseChannel.empty() ? std::string(srcResponseChannel)
                                                             : m_context.replicationResponseChannel;
@@ -1287,6 +1296,20 @@ std::int64_t ArchiveConductor::extendRecordingForReplication(
 std::int64_t ArchiveConductor::replicationRecordingPosition(std::int64_t recordingId) const
 {
     return livePosition(recordingId);
+}
+
+std::shared_ptr<transport::Subscription> ArchiveConductor::replicationSubscription(std::int64_t subscriptionId)
+{
+    const auto it = m_recordingSubscriptions.find(subscriptionId);
+    if (it == m_recordingSubscriptions.end() || it->second.isClosing)
+    {
+        return nullptr;
+    }
+    if (!it->second.subscription)
+    {
+        it->second.subscription = m_aeron.findSubscription(subscriptionId);
+    }
+    return it->second.subscription;
 }
 
 bool ArchiveConductor::hasReplicationSubscription(std::int64_t subscriptionId) const

@@ -138,6 +138,8 @@ private:
         std::int64_t controlSessionId, std::int64_t correlationId, std::int64_t recordingId, std::int32_t streamId,
         const std::string& channel) override;
     [[nodiscard]] std::int64_t replicationRecordingPosition(std::int64_t recordingId) const override;
+    [[nodiscard]] std::shared_ptr<transport::Subscription> replicationSubscription(
+        std::int64_t subscriptionId) override;
     [[nodiscard]] bool hasReplicationSubscription(std::int64_t subscriptionId) const override;
     void stopReplicationSubscription(std::int64_t subscriptionId) override;
     void sendReplicationSignal(

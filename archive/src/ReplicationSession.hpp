@@ -13,17 +13,26 @@
 namespace cox::transport
 {
 class Aeron;
+class Subscription;
 }
 
 namespace cox::archive
 {
-/// Copies a recording from another archive into this one (Aeron's ReplicationSession, without live merge).
+/// Copies a recording from another archive into this one (Aeron's ReplicationSession), optionally merging into
+/// the live stream.
 ///
 /// Driven by the archive conductor, one step per duty cycle and never blocking: connect to the source archive
 /// with the archive's own Aeron client, list the source recording, create (or check) the destination recording,
 /// extend it with a REMOTE auto-stop recording of the replication channel filtered to the replay's session id,
 /// ask the source to replay onto that channel, and watch the destination's recorded position until it reaches
 /// the stop position, or the replay image ends. Every step that waits on the source times out.
+///
+/// With a live destination (live merge) the source recording must be active. The recording subscription is then
+/// a multi-destination one (control-mode=manual) and the replay arrives on a replay destination added to it;
+/// once the replica has caught up with the source's recorded position the live destination is added, and when
+/// the image is fed by both and the replica has reached the source's position again, the replay destination is
+/// removed, the replay stopped and MERGE sent: the replica's recording continues on the live stream, and the
+/// session ends without stopping it.
 ///
 /// Signals to the requesting control session, all with correlationId = replicationId: REPLICATE when it
 /// creates the destination, EXTEND and STOP from the conductor's recording, SYNC once the destination holds
@@ -44,6 +53,9 @@ public:
             std::int32_t streamId, const std::string& channel) = 0;
         /// The live recorded position of an active recording, else NULL_POSITION.
         [[nodiscard]] virtual std::int64_t replicationRecordingPosition(std::int64_t recordingId) const = 0;
+        /// The recording subscription's transport subscription, once the driver made it; else null.
+        [[nodiscard]] virtual std::shared_ptr<transport::Subscription> replicationSubscription(
+            std::int64_t subscriptionId) = 0;
         /// False once the recording subscription is closed (after its recordings reported STOP).
         [[nodiscard]] virtual bool hasReplicationSubscription(std::int64_t subscriptionId) const = 0;
         virtual void stopReplicationSubscription(std::int64_t subscriptionId) = 0;
@@ -59,9 +71,13 @@ public:
     {
         CONNECT,
         REPLICATE_DESCRIPTOR,
+        SRC_RECORDING_POSITION,
         EXTEND,
+        REPLAY_DESTINATION,
         REPLAY,
         REPLICATE,
+        CATCHUP,
+        ATTEMPT_LIVE_JOIN,
         CLOSING,
         DONE,
     };
@@ -80,6 +96,8 @@ public:
         std::string srcResponseChannel;
         std::int32_t srcResponseStreamId = 0;
         std::string replicationChannel;
+        /// `aeron:udp?endpoint=host:port` the live stream is sent to; empty for no live merge.
+        std::string liveDestination;
         /// NULL_VALUE: the replay takes the source recording's session id.
         std::int32_t replicationSessionId = static_cast<std::int32_t>(NULL_VALUE);
         std::int32_t fileIoMaxLength = static_cast<std::int32_t>(NULL_VALUE);
@@ -109,9 +127,19 @@ public:
 private:
     int connect(std::int64_t nowNs);
     int replicateDescriptor(std::int64_t nowNs, std::int64_t nowMs);
+    int srcRecordingPosition(std::int64_t nowNs);
     int extend(std::int64_t nowNs);
+    int replayDestination(std::int64_t nowNs);
     int replay(std::int64_t nowNs);
     int replicate(std::int64_t nowNs);
+    int catchup(std::int64_t nowNs);
+    int attemptLiveJoin(std::int64_t nowNs);
+    /// Reads the source for errors about the replay, then the replica's recorded position; returns work done
+    /// and sets hasImageEnded when the replica's recording is over.
+    int trackReplica(std::int64_t nowNs, bool& hasImageEnded);
+    /// The local recording subscription, once known; null until the driver made it.
+    [[nodiscard]] std::shared_ptr<transport::Subscription> recordingSubscription();
+    [[nodiscard]] bool isLiveMerge() const noexcept { return !m_params.liveDestination.empty(); }
     int closing(std::int64_t nowNs);
 
     void onSourceDescriptor(const RecordingDescriptor& src, std::int64_t nowNs, std::int64_t nowMs);
@@ -151,5 +179,18 @@ private:
     std::int64_t m_position = NULL_POSITION;
     bool m_hasRecordingStarted = false;
     bool m_isStopRequested = false;
+
+    // Live merge.
+    std::int64_t m_srcRecordingPosition = NULL_POSITION;
+    std::int32_t m_termBufferLength = 0;
+    std::string m_replayDestination; ///< as added to the subscription (and removed from it)
+    std::string m_replayEndpoint; ///< where the source replays to: the destination's endpoint, port resolved
+    std::int64_t m_destinationCorrelationId = NULL_VALUE;
+    std::int64_t m_nextSourceQueryNs = 0;
+    std::int64_t m_answeredRelevantId = NULL_VALUE;
+    bool m_isAnswerOk = false;
+    bool m_isAnswered = false;
+    bool m_isLiveAdded = false;
+    bool m_isMerged = false;
 };
 } // namespace cox::archive

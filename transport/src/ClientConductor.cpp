@@ -811,6 +811,60 @@ void ClientConductor::removeDestination(std::int64_t publicationRegistrationId, 
     awaitOperation(correlationId, "RemoveDestination " + channel);
 }
 
+std::int64_t ClientConductor::registerDestinationCommand(std::int64_t correlationId, const std::string& channel)
+{
+    Registration registration;
+    registration.kind = Kind::DESTINATION;
+    registration.channel = channel;
+    registration.deadlineNs = nowNs() + m_driverTimeoutNs;
+    m_registrations.emplace(correlationId, std::move(registration));
+    return correlationId;
+}
+
+std::int64_t ClientConductor::asyncAddRcvDestination(
+    std::int64_t subscriptionRegistrationId, const std::string& channel)
+{
+    std::lock_guard lock(m_adminLock);
+    ensureOpen();
+    return registerDestinationCommand(m_driverProxy->addRcvDestination(subscriptionRegistrationId, channel), channel);
+}
+
+std::int64_t ClientConductor::asyncRemoveRcvDestination(
+    std::int64_t subscriptionRegistrationId, const std::string& channel)
+{
+    std::lock_guard lock(m_adminLock);
+    ensureOpen();
+    return registerDestinationCommand(m_driverProxy->removeRcvDestination(subscriptionRegistrationId, channel),
+                                      channel);
+}
+
+void ClientConductor::addRcvDestination(std::int64_t subscriptionRegistrationId, const std::string& channel)
+{
+    awaitOperation(asyncAddRcvDestination(subscriptionRegistrationId, channel), "AddRcvDestination " + channel);
+}
+
+void ClientConductor::removeRcvDestination(std::int64_t subscriptionRegistrationId, const std::string& channel)
+{
+    awaitOperation(asyncRemoveRcvDestination(subscriptionRegistrationId, channel), "RemoveRcvDestination " + channel);
+}
+
+bool ClientConductor::findDestinationResponse(std::int64_t correlationId)
+{
+    std::lock_guard lock(m_adminLock);
+    ensureOpen();
+    auto it = m_registrations.find(correlationId);
+    if (it == m_registrations.end())
+    {
+        return true;
+    }
+    if (it->second.kind != Kind::DESTINATION)
+    {
+        throw util::IllegalArgumentException("command " + std::to_string(correlationId) +
+                                             " is not a destination command");
+    }
+    return settleRegistration(it, "destination command " + it->second.channel);
+}
+
 void ClientConductor::awaitOperation(std::int64_t correlationId, const std::string& what)
 {
     while (true)

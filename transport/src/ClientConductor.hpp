@@ -66,6 +66,18 @@ public:
     void addDestination(std::int64_t publicationRegistrationId, const std::string& channel);
     void removeDestination(std::int64_t publicationRegistrationId, const std::string& channel);
 
+    /// Multi-destination subscription (control-mode=manual): sends AddRcvDestination / RemoveRcvDestination
+    /// and returns its correlation id at once; findDestinationResponse tells when the driver answered.
+    std::int64_t asyncAddRcvDestination(std::int64_t subscriptionRegistrationId, const std::string& channel);
+    std::int64_t asyncRemoveRcvDestination(std::int64_t subscriptionRegistrationId, const std::string& channel);
+    /// As the async forms, waiting for the answer; throws RegistrationException on an error response.
+    void addRcvDestination(std::int64_t subscriptionRegistrationId, const std::string& channel);
+    void removeRcvDestination(std::int64_t subscriptionRegistrationId, const std::string& channel);
+    /// For a destination command's correlation id: false while unanswered, true once it succeeded (or was
+    /// already settled); throws RegistrationException if the driver refused it, DriverTimeoutException if
+    /// the driver did not answer in time.
+    bool findDestinationResponse(std::int64_t correlationId);
+
     void releasePublication(Publication& publication);
     void releaseSubscription(Subscription& subscription);
 
@@ -140,6 +152,7 @@ private:
     void onClientTimeout(const std::uint8_t* message, std::size_t length);
     void onCounterReady(const std::uint8_t* message, std::size_t length);
     void awaitOperation(std::int64_t correlationId, const std::string& what);
+    std::int64_t registerDestinationCommand(std::int64_t correlationId, const std::string& channel);
     using RegistrationMap = std::unordered_map<std::int64_t, Registration>;
     /// For a registration found in the map: false while the driver has not answered; true (and
     /// forgotten) once ready; throws on an error response or the driver timeout, naming `what`.

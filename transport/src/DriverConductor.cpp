@@ -235,6 +235,24 @@ void DriverConductor::onCommand(
             }
             break;
         }
+        case drv::TemplateId::ADD_RCV_DESTINATION:
+        case drv::TemplateId::REMOVE_RCV_DESTINATION:
+        {
+            // Both messages have the same layout.
+            drv::AddRcvDestinationDecoder decoder;
+            if (decoder.wrapForDecode(data, drv::MessageHeaderDecoder::ENCODED_LENGTH,
+                                      drv::AddRcvDestinationDecoder::BLOCK_LENGTH, drv::SCHEMA_VERSION, length) ==
+                codecs::sbe::DecodeError::NONE)
+            {
+                const auto correlationId = decoder.correlationId();
+                const auto clientId = decoder.clientId();
+                const auto registrationId = decoder.registrationId();
+                onRcvDestination(correlationId, clientId, registrationId, decoder.channel(),
+                                 msgTypeId == drv::TemplateId::ADD_RCV_DESTINATION);
+                return;
+            }
+            break;
+        }
         case drv::TemplateId::CLIENT_KEEPALIVE:
         {
             drv::ClientKeepaliveDecoder decoder;
@@ -421,7 +439,8 @@ void DriverConductor::onAddSubscription(
         SubscriptionLink link{correlationId, clientId, streamId, std::string(channel), uri, uri.sessionId(), nullptr};
         if (uri.isUdp() && !uri.isSpy())
         {
-            link.endpoint = receiveEndpointFor(uri);
+            link.endpoint = uri.controlMode() == ChannelUri::ControlMode::MANUAL ? multiDestinationEndpointFor(uri)
+                                                                                : receiveEndpointFor(uri);
         }
         m_subscriptions.push_back(link);
         sendSubscriptionReady(correlationId, link.endpoint != nullptr ? link.endpoint->channelStatusId() : -1);
@@ -945,6 +964,139 @@ ReceiveChannelEndpoint* DriverConductor::receiveEndpointFor(const ChannelUri& ur
     return raw;
 }
 
+// Each multi-destination subscription has an endpoint of its own: its destinations are its own business.
+ReceiveChannelEndpoint* DriverConductor::multiDestinationEndpointFor(const ChannelUri& uri)
+{
+    const std::int64_t receiverId = m_nextReceiverId++;
+    auto endpoint = std::make_unique<ReceiveChannelEndpoint>(
+        uri, "mds|" + std::to_string(receiverId), *m_resources.udpMedia, m_context, receiverId);
+    ReceiveChannelEndpoint* raw = endpoint.get();
+    raw->systemCounters(&m_resources.systemCounters);
+    util::CountersManager& counters = *m_resources.counters;
+    const std::int32_t statusId = allocateChannelStatus(counters, uri.toString());
+    counters.setCounterValue(statusId, ChannelEndpointStatus::ACTIVE);
+    raw->statusCounters(statusId, -1);
+    m_receiveEndpoints.push_back(std::move(endpoint));
+    Receiver* receiver = m_resources.receiver.get();
+    m_resources.toReceiver.offer([receiver, raw] { receiver->onAddEndpoint(raw); });
+    return raw;
+}
+
+void DriverConductor::onRcvDestination(
+    std::int64_t correlationId, std::int64_t clientId, std::int64_t registrationId, std::string_view channel, bool add)
+{
+    clientFor(clientId);
+    const SubscriptionLink* subscription = nullptr;
+    for (const auto& link : m_subscriptions)
+    {
+        if (link.clientId == clientId && link.registrationId == registrationId)
+        {
+            subscription = &link;
+        }
+    }
+    if (subscription == nullptr)
+    {
+        sendError(correlationId, static_cast<std::int32_t>(ErrorCode::UNKNOWN_SUBSCRIPTION),
+                  "receive destinations need a subscription of this client; unknown registration id " +
+                      std::to_string(registrationId));
+        return;
+    }
+    try
+    {
+        ReceiveChannelEndpoint* endpoint = subscription->endpoint;
+        if (endpoint == nullptr || !endpoint->isMultiDestination())
+        {
+            throw util::IllegalArgumentException(
+                "destinations can be added only to a control-mode=manual UDP subscription: " + subscription->channel);
+        }
+        const ChannelUri uri = ChannelUri::parse(channel);
+        const auto endpointText = uri.endpoint();
+        if (!uri.isUdp() || uri.isSpy() || !endpointText)
+        {
+            throw util::IllegalArgumentException("a destination is aeron:udp?endpoint=host:port, not " +
+                                                 std::string(channel));
+        }
+        const InetAddress address = InetAddress::parse(*endpointText);
+        if (add)
+        {
+            addRcvDestination(endpoint, std::string(*endpointText), address);
+        }
+        else
+        {
+            removeRcvDestination(endpoint, std::string(*endpointText), address);
+        }
+        sendOperationSuccess(correlationId);
+    }
+    catch (const std::exception& e)
+    {
+        m_resources.errorLog->record(e);
+        sendError(correlationId, static_cast<std::int32_t>(ErrorCode::INVALID_CHANNEL), e.what());
+    }
+}
+
+// The socket is bound here, so a port in use is refused to the client, and then handed to the receiver.
+void DriverConductor::addRcvDestination(
+    ReceiveChannelEndpoint* endpoint, const std::string& endpointText, const InetAddress& address)
+{
+    for (const RcvDestination& destination : m_rcvDestinations)
+    {
+        if (destination.endpoint == endpoint && (destination.endpointText == endpointText ||
+                                                 (address.port() != 0 && destination.address == address)))
+        {
+            throw util::IllegalArgumentException("destination already added: " + endpointText);
+        }
+    }
+    // Sockets may share a port (SO_REUSEADDR), so a clash with another subscription is caught here.
+    if (address.port() != 0)
+    {
+        for (const RcvDestination& destination : m_rcvDestinations)
+        {
+            if (destination.address == address)
+            {
+                throw util::IllegalArgumentException("address in use by another destination: " + endpointText);
+            }
+        }
+        for (const auto& other : m_receiveEndpoints)
+        {
+            if (!other->isMultiDestination() && !m_receiveEndpointsClosing.contains(other.get()) &&
+                other->localAddress() == address)
+            {
+                throw util::IllegalArgumentException("address in use by a subscription: " + endpointText);
+            }
+        }
+    }
+    std::shared_ptr<UdpTransport> udpTransport =
+        m_resources.udpMedia->open(address, m_context.socketRcvbufLength, m_context.socketSndbufLength);
+    const std::int32_t addressId =
+        allocateLocalSocketAddress(*m_resources.counters, endpoint->channelStatusId(),
+                                   udpTransport->localAddress().toString());
+    m_resources.counters->setCounterValue(addressId, ChannelEndpointStatus::ACTIVE);
+    const int transportIndex = endpoint->nextDestinationIndex();
+    m_rcvDestinations.push_back(
+        {endpoint, endpointText, address, udpTransport->localAddress(), transportIndex, addressId});
+    m_resources.toReceiver.offer([endpoint, transportIndex, udpTransport]
+                                 { endpoint->addDestination(transportIndex, udpTransport); });
+}
+
+void DriverConductor::removeRcvDestination(
+    ReceiveChannelEndpoint* endpoint, const std::string& endpointText, const InetAddress& address)
+{
+    for (auto it = m_rcvDestinations.begin(); it != m_rcvDestinations.end(); ++it)
+    {
+        // Named as added, or (a port-0 destination) by the address it is bound to.
+        if (it->endpoint == endpoint &&
+            (it->endpointText == endpointText || it->address == address || it->boundAddress == address))
+        {
+            const int transportIndex = it->transportIndex;
+            m_resources.counters->free(it->localSocketAddressId);
+            m_rcvDestinations.erase(it);
+            m_resources.toReceiver.offer([endpoint, transportIndex] { endpoint->removeDestination(transportIndex); });
+            return;
+        }
+    }
+    throw util::IllegalArgumentException("unknown destination: " + endpointText);
+}
+
 bool DriverConductor::matches(const SubscriptionLink& subscription, const PublicationImage& image)
 {
     return subscription.endpoint == &image.endpoint() && subscription.streamId == image.streamId() &&
@@ -1043,7 +1195,8 @@ void DriverConductor::onCreatePublicationImage(const SetupRequest& request, Rece
         }
         auto image = std::make_unique<PublicationImage>(
             correlationId, request.sessionId, request.streamId, joinPosition, logFileName, std::move(logBuffers),
-            *endpoint, request.controlAddress, hwm, receiverPosition, positions, m_context, counters, m_nowNs);
+            *endpoint, request.controlAddress, request.transportIndex, hwm, receiverPosition, positions, m_context,
+            counters, m_nowNs);
         PublicationImage* raw = image.get();
         raw->systemCounters(&m_resources.systemCounters);
         m_images.push_back(std::move(image));
@@ -1107,7 +1260,17 @@ void DriverConductor::tryCloseReceiveEndpoint(ReceiveChannelEndpoint* endpoint)
     }
     m_receiveEndpointsClosing.insert(endpoint);
     m_resources.counters->setCounterValue(endpoint->channelStatusId(), ChannelEndpointStatus::CLOSING);
-    m_resources.counters->setCounterValue(endpoint->localSocketAddressId(), ChannelEndpointStatus::CLOSING);
+    if (endpoint->localSocketAddressId() >= 0)
+    {
+        m_resources.counters->setCounterValue(endpoint->localSocketAddressId(), ChannelEndpointStatus::CLOSING);
+    }
+    for (const RcvDestination& destination : m_rcvDestinations)
+    {
+        if (destination.endpoint == endpoint)
+        {
+            m_resources.counters->setCounterValue(destination.localSocketAddressId, ChannelEndpointStatus::CLOSING);
+        }
+    }
     Receiver* receiver = m_resources.receiver.get();
     DriverConductor* self = this;
     util::CommandQueue* toConductor = &m_resources.toConductor;
@@ -1119,8 +1282,21 @@ void DriverConductor::tryCloseReceiveEndpoint(ReceiveChannelEndpoint* endpoint)
                 [self, endpoint]
                 {
                     self->m_receiveEndpointsClosing.erase(endpoint);
-                    self->m_resources.counters->free(endpoint->localSocketAddressId());
+                    if (endpoint->localSocketAddressId() >= 0)
+                    {
+                        self->m_resources.counters->free(endpoint->localSocketAddressId());
+                    }
                     self->m_resources.counters->free(endpoint->channelStatusId());
+                    std::erase_if(self->m_rcvDestinations,
+                                  [self, endpoint](const RcvDestination& destination)
+                                  {
+                                      if (destination.endpoint != endpoint)
+                                      {
+                                          return false;
+                                      }
+                                      self->m_resources.counters->free(destination.localSocketAddressId);
+                                      return true;
+                                  });
                     std::erase_if(self->m_receiveEndpoints, [endpoint](const auto& e) { return e.get() == endpoint; });
                 });
         });

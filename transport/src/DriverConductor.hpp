@@ -115,6 +115,13 @@ private:
     void onRemoveCounter(std::int64_t correlationId, std::int64_t clientId, std::int64_t registrationId);
     void onDestination(std::int64_t correlationId, std::int64_t clientId, std::int64_t registrationId,
                        std::string_view channel, bool add);
+    void onRcvDestination(std::int64_t correlationId, std::int64_t clientId, std::int64_t registrationId,
+                          std::string_view channel, bool add);
+    void addRcvDestination(ReceiveChannelEndpoint* endpoint, const std::string& endpointText,
+                           const InetAddress& address);
+    void removeRcvDestination(ReceiveChannelEndpoint* endpoint, const std::string& endpointText,
+                              const InetAddress& address);
+    ReceiveChannelEndpoint* multiDestinationEndpointFor(const ChannelUri& uri);
     void onClientKeepalive(std::int64_t clientId);
     void onClientClose(std::int64_t clientId);
 
@@ -176,10 +183,23 @@ private:
         std::int32_t counterId;
     };
 
+    /// A destination of a multi-destination subscription: its socket lives in the endpoint's slot
+    /// transportIndex (receiver thread); the conductor keeps what it needs to find and free it.
+    struct RcvDestination
+    {
+        ReceiveChannelEndpoint* endpoint;
+        std::string endpointText;
+        InetAddress address;
+        InetAddress boundAddress;
+        int transportIndex;
+        std::int32_t localSocketAddressId;
+    };
+
     std::vector<ClientSession> m_clients;
     std::vector<CounterLink> m_counterLinks;
     std::vector<PublicationLink> m_publicationLinks;
     std::vector<SubscriptionLink> m_subscriptions;
+    std::vector<RcvDestination> m_rcvDestinations;
     std::vector<std::unique_ptr<IpcPublication>> m_ipcPublications;
     std::vector<std::unique_ptr<NetworkPublication>> m_networkPublications;
     struct LingeringImage

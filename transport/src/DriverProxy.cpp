@@ -125,6 +125,36 @@ std::int64_t DriverProxy::removeDestination(std::int64_t publicationRegistration
     return correlationId;
 }
 
+std::int64_t DriverProxy::addRcvDestination(std::int64_t subscriptionRegistrationId, std::string_view channel)
+{
+    checkChannel(channel);
+    const std::int64_t correlationId = nextCorrelationId();
+    MessageHeaderEncoder header;
+    AddRcvDestinationEncoder encoder;
+    encoder.wrapAndApplyHeader(m_scratch.buffer(), 0, m_scratch.capacity(), header)
+        .correlationId(correlationId)
+        .clientId(m_clientId)
+        .registrationId(subscriptionRegistrationId)
+        .putChannel(channel);
+    write(AddRcvDestinationEncoder::TEMPLATE_ID, HEADER + encoder.encodedLength());
+    return correlationId;
+}
+
+std::int64_t DriverProxy::removeRcvDestination(std::int64_t subscriptionRegistrationId, std::string_view channel)
+{
+    checkChannel(channel);
+    const std::int64_t correlationId = nextCorrelationId();
+    MessageHeaderEncoder header;
+    RemoveRcvDestinationEncoder encoder;
+    encoder.wrapAndApplyHeader(m_scratch.buffer(), 0, m_scratch.capacity(), header)
+        .correlationId(correlationId)
+        .clientId(m_clientId)
+        .registrationId(subscriptionRegistrationId)
+        .putChannel(channel);
+    write(RemoveRcvDestinationEncoder::TEMPLATE_ID, HEADER + encoder.encodedLength());
+    return correlationId;
+}
+
 std::int64_t DriverProxy::addCounter(std::int32_t typeId, std::span<const std::uint8_t> key, std::string_view label)
 {
     const std::int64_t correlationId = nextCorrelationId();

@@ -35,6 +35,9 @@ public:
     std::int64_t removeSubscription(std::int64_t registrationId);
     std::int64_t addDestination(std::int64_t publicationRegistrationId, std::string_view channel);
     std::int64_t removeDestination(std::int64_t publicationRegistrationId, std::string_view channel);
+    /// Multi-destination subscription: the channel names one more (or one fewer) endpoint to receive on.
+    std::int64_t addRcvDestination(std::int64_t subscriptionRegistrationId, std::string_view channel);
+    std::int64_t removeRcvDestination(std::int64_t subscriptionRegistrationId, std::string_view channel);
     std::int64_t addCounter(std::int32_t typeId, std::span<const std::uint8_t> key, std::string_view label);
     std::int64_t removeCounter(std::int64_t registrationId);
     /// One attempt, no waiting: the conductor's duty cycle retries on its next keepalive.

@@ -47,6 +47,7 @@ PublicationImage::PublicationImage(
     std::unique_ptr<LogBuffers> logBuffers,
     ReceiveChannelEndpoint& endpoint,
     const InetAddress& controlAddress,
+    int transportIndex,
     util::Position receiverHwm,
     util::Position receiverPosition,
     std::vector<SubscriberPosition> subscribers,
@@ -81,7 +82,7 @@ PublicationImage::PublicationImage(
 {
     m_receiverHwm.setOrdered(joinPosition);
     m_receiverPosition.setOrdered(joinPosition);
-    trackConnection(controlAddress, nowNs);
+    trackConnection(controlAddress, transportIndex, nowNs);
 }
 
 PublicationImage::~PublicationImage()
@@ -102,6 +103,7 @@ int PublicationImage::insertPacket(
     bool isHeartbeat,
     bool isEndOfStream,
     const InetAddress& source,
+    int transportIndex,
     std::int64_t nowNs)
 {
     if (LogBufferDescriptor::computeTermCount(termId, m_initialTermId) < 0)
@@ -119,7 +121,7 @@ int PublicationImage::insertPacket(
         // though, and keeps getting SMs so its flow control holds it until the image catches up.
         ++m_overruns;
         countIn(m_systemCounters, &SystemCounters::flowControlOverRuns);
-        if (Connection* connection = findConnection(source))
+        if (Connection* connection = findConnection(source, transportIndex))
         {
             connection->timeOfLastFrameNs = nowNs;
         }
@@ -131,7 +133,7 @@ int PublicationImage::insertPacket(
         {
             m_receiverHwm.proposeMaxOrdered(proposedPosition);
             m_lastPacketNs = nowNs;
-            Connection& connection = trackConnection(source, nowNs);
+            Connection& connection = trackConnection(source, transportIndex, nowNs);
             if (isEndOfStream)
             {
                 onEndOfStream(connection, packetPosition, nowNs);
@@ -149,7 +151,7 @@ int PublicationImage::insertPacket(
         ++m_underruns;
         countIn(m_systemCounters, &SystemCounters::flowControlUnderRuns);
         m_lastPacketNs = nowNs;
-        trackConnection(source, nowNs);
+        trackConnection(source, transportIndex, nowNs);
         return 0;
     }
     if (!framesFitInTerm(termOffset, datagram, length, m_termLength))
@@ -166,27 +168,31 @@ int PublicationImage::insertPacket(
     }
     m_receiverHwm.proposeMaxOrdered(proposedPosition);
     m_lastPacketNs = nowNs;
-    trackConnection(source, nowNs);
+    trackConnection(source, transportIndex, nowNs);
     return length;
 }
 
 bool PublicationImage::onSetup(
-    std::int32_t initialTermId, std::int32_t termLength, const InetAddress& source, std::int64_t nowNs)
+    std::int32_t initialTermId, std::int32_t termLength, const InetAddress& source, int transportIndex,
+    std::int64_t nowNs)
 {
     // A sender whose positions would not line up with ours must not feed this image.
     if (initialTermId != m_initialTermId || termLength != m_termLength)
     {
         return false;
     }
-    trackConnection(source, nowNs);
+    trackConnection(source, transportIndex, nowNs);
     return true;
 }
 
-PublicationImage::Connection* PublicationImage::findConnection(const InetAddress& source) noexcept
+// A connection is a source heard through one transport: the same address on two destinations (two sockets)
+// would be answered through each.
+PublicationImage::Connection* PublicationImage::findConnection(const InetAddress& source, int transportIndex) noexcept
 {
     for (int i = 0; i < m_connectionCount; ++i)
     {
-        if (m_connections[static_cast<std::size_t>(i)].controlAddress == source)
+        const Connection& connection = m_connections[static_cast<std::size_t>(i)];
+        if (connection.transportIndex == transportIndex && connection.controlAddress == source)
         {
             return &m_connections[static_cast<std::size_t>(i)];
         }
@@ -194,9 +200,10 @@ PublicationImage::Connection* PublicationImage::findConnection(const InetAddress
     return nullptr;
 }
 
-PublicationImage::Connection& PublicationImage::trackConnection(const InetAddress& source, std::int64_t nowNs) noexcept
+PublicationImage::Connection& PublicationImage::trackConnection(
+    const InetAddress& source, int transportIndex, std::int64_t nowNs) noexcept
 {
-    Connection* connection = findConnection(source);
+    Connection* connection = findConnection(source, transportIndex);
     if (connection == nullptr)
     {
         if (m_connectionCount < MAX_CONNECTIONS)
@@ -215,10 +222,24 @@ PublicationImage::Connection& PublicationImage::trackConnection(const InetAddres
             }
         }
         connection->controlAddress = source;
+        connection->transportIndex = transportIndex;
         connection->endOfStreamPosition = INT64_MAX;
     }
     connection->timeOfLastFrameNs = nowNs;
     return *connection;
+}
+
+void PublicationImage::onTransportRemoved(int transportIndex) noexcept
+{
+    int kept = 0;
+    for (int i = 0; i < m_connectionCount; ++i)
+    {
+        if (m_connections[static_cast<std::size_t>(i)].transportIndex != transportIndex)
+        {
+            m_connections[static_cast<std::size_t>(kept++)] = m_connections[static_cast<std::size_t>(i)];
+        }
+    }
+    m_connectionCount = kept;
 }
 
 bool PublicationImage::isLive(const Connection& connection, std::int64_t nowNs) const noexcept
@@ -281,7 +302,8 @@ int PublicationImage::doDuties(std::int64_t nowNs)
                     if (isLive(connection, nowNs))
                     {
                         m_endpoint.sendNak(
-                            connection.controlAddress, m_sessionId, m_streamId, termId, termOffset, length);
+                            connection.controlAddress, connection.transportIndex, m_sessionId, m_streamId, termId,
+                            termOffset, length);
                     }
                 }
                 ++m_naksSent;
@@ -346,7 +368,7 @@ void PublicationImage::sendStatusMessage(std::int64_t nowNs)
         const Connection& connection = m_connections[static_cast<std::size_t>(i)];
         if (isLive(connection, nowNs) &&
             m_endpoint.sendStatusMessage(
-                connection.controlAddress, m_sessionId, m_streamId, termId, termOffset,
+                connection.controlAddress, connection.transportIndex, m_sessionId, m_streamId, termId, termOffset,
                 m_statusMessages.scheduledWindowLength(), flags) >= 0)
         {
             sent = true;

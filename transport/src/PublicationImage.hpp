@@ -60,6 +60,7 @@ public:
         std::unique_ptr<LogBuffers> logBuffers,
         ReceiveChannelEndpoint& endpoint,
         const InetAddress& controlAddress,
+        int transportIndex,
         util::Position receiverHwm,
         util::Position receiverPosition,
         std::vector<SubscriberPosition> subscribers,
@@ -78,10 +79,14 @@ public:
     /// as an overrun; one below the last SM position is dropped as an underrun.
     int insertPacket(
         std::int32_t termId, std::int32_t termOffset, const std::uint8_t* datagram, std::int32_t length,
-        bool isHeartbeat, bool isEndOfStream, const InetAddress& source, std::int64_t nowNs);
+        bool isHeartbeat, bool isEndOfStream, const InetAddress& source, int transportIndex, std::int64_t nowNs);
     /// A SETUP for this image's session from source: a new sender of the same stream becomes a
     /// connection if its initial term id and term length match; returns whether they did.
-    bool onSetup(std::int32_t initialTermId, std::int32_t termLength, const InetAddress& source, std::int64_t nowNs);
+    bool onSetup(std::int32_t initialTermId, std::int32_t termLength, const InetAddress& source, int transportIndex,
+                 std::int64_t nowNs);
+    /// A destination of the endpoint went: its sources are forgotten, so they neither get SMs nor hold the end
+    /// of the stream open until they would have timed out.
+    void onTransportRemoved(int transportIndex) noexcept;
     /// Gap scan and NAK, status message if due, cleaning, liveness; returns work done.
     int doDuties(std::int64_t nowNs);
     void addSubscriber(std::int64_t subscriptionRegistrationId, util::Position position);
@@ -113,12 +118,13 @@ private:
     struct Connection
     {
         InetAddress controlAddress;
+        int transportIndex = 0; ///< the endpoint transport (destination) it is heard on and answered through
         std::int64_t timeOfLastFrameNs = 0;
         std::int64_t endOfStreamPosition = INT64_MAX; ///< INT64_MAX until this source sent EOS
     };
 
-    Connection* findConnection(const InetAddress& source) noexcept;
-    Connection& trackConnection(const InetAddress& source, std::int64_t nowNs) noexcept;
+    Connection* findConnection(const InetAddress& source, int transportIndex) noexcept;
+    Connection& trackConnection(const InetAddress& source, int transportIndex, std::int64_t nowNs) noexcept;
     [[nodiscard]] bool isLive(const Connection& connection, std::int64_t nowNs) const noexcept;
     void onEndOfStream(Connection& connection, std::int64_t position, std::int64_t nowNs);
     void sendStatusMessage(std::int64_t nowNs);

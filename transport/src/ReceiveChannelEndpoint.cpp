@@ -28,7 +28,14 @@ ReceiveChannelEndpoint::ReceiveChannelEndpoint(
     : m_key(std::move(key)), m_receiverId(receiverId), m_receiveBuffer(RECEIVE_BUFFER_LENGTH)
 {
     const auto endpoint = uri.endpoint();
-    if (!endpoint)
+    m_isMultiDestination = uri.controlMode() == ChannelUri::ControlMode::MANUAL;
+    if (m_isMultiDestination && endpoint)
+    {
+        throw util::IllegalArgumentException(
+            "a control-mode=manual subscription receives on the destinations added to it, not an endpoint: " +
+            uri.toString());
+    }
+    if (!m_isMultiDestination && !endpoint)
     {
         throw util::IllegalArgumentException("UDP subscription channel needs an endpoint to receive on: " +
                                              uri.toString());
@@ -37,7 +44,11 @@ ReceiveChannelEndpoint::ReceiveChannelEndpoint(
     {
         m_controlAddress = InetAddress::parse(*control);
     }
-    m_transport = media.open(InetAddress::parse(*endpoint), context.socketRcvbufLength, context.socketSndbufLength);
+    if (!m_isMultiDestination)
+    {
+        m_transports.push_back(
+            media.open(InetAddress::parse(*endpoint), context.socketRcvbufLength, context.socketSndbufLength));
+    }
     if (context.receiveDataLossRate > 0.0)
     {
         m_receiveLoss = std::make_unique<LossGenerator>(context.receiveDataLossRate, context.receiveDataLossSeed);
@@ -53,10 +64,37 @@ ReceiveChannelEndpoint::ReceiveChannelEndpoint(
 int ReceiveChannelEndpoint::poll(std::int64_t nowNs, const SetupHandler& onSetupRequest)
 {
     int bytesReceived = 0;
+    const auto transportCount = static_cast<int>(m_transports.size());
+    for (int i = 0; i < transportCount; ++i)
+    {
+        if (m_transports[static_cast<std::size_t>(i)])
+        {
+            bytesReceived += pollTransport(i, nowNs, onSetupRequest);
+        }
+    }
+    if (m_receiveDelay)
+    {
+        bytesReceived += m_receiveDelay->poll(
+            nowNs,
+            [&](const std::uint8_t* datagram, std::size_t length)
+            {
+                const DelayedSource delayed = m_delayedSources[m_delayedSourcesHead];
+                m_delayedSourcesHead = (m_delayedSourcesHead + 1) % m_delayedSources.size();
+                --m_delayedSourcesSize;
+                onData(datagram, length, delayed.address, delayed.transportIndex, nowNs);
+            });
+    }
+    return bytesReceived;
+}
+
+int ReceiveChannelEndpoint::pollTransport(int transportIndex, std::int64_t nowNs, const SetupHandler& onSetupRequest)
+{
+    UdpTransport& udpTransport = *m_transports[static_cast<std::size_t>(transportIndex)];
+    int bytesReceived = 0;
     InetAddress source;
     for (int i = 0; i < RECEIVE_POLL_LIMIT; ++i)
     {
-        const std::int64_t length = m_transport->receive(m_receiveBuffer.data(), m_receiveBuffer.size(), source);
+        const std::int64_t length = udpTransport.receive(m_receiveBuffer.data(), m_receiveBuffer.size(), source);
         if (length <= 0)
         {
             break;
@@ -88,40 +126,28 @@ int ReceiveChannelEndpoint::poll(std::int64_t nowNs, const SetupHandler& onSetup
                     if (m_receiveDelay->offer(datagram, datagramLength, nowNs))
                     {
                         m_delayedSources[(m_delayedSourcesHead + m_delayedSourcesSize) % m_delayedSources.size()] =
-                            source;
+                            DelayedSource{source, transportIndex};
                         ++m_delayedSourcesSize;
                     }
                     break;
                 }
-                onData(datagram, datagramLength, source, nowNs);
+                onData(datagram, datagramLength, source, transportIndex, nowNs);
                 break;
             case HeaderFlyweight::HDR_TYPE_SETUP:
-                onSetup(datagram, datagramLength, source, nowNs, onSetupRequest);
+                onSetup(datagram, datagramLength, source, transportIndex, nowNs, onSetupRequest);
                 break;
             case HeaderFlyweight::HDR_TYPE_RTTM:
-                onRttMeasurement(datagram, datagramLength, source);
+                onRttMeasurement(datagram, datagramLength, source, transportIndex);
                 break;
             default:
                 break; // a receiver ignores the sender-bound types
         }
     }
-    if (m_receiveDelay)
-    {
-        bytesReceived += m_receiveDelay->poll(
-            nowNs,
-            [&](const std::uint8_t* datagram, std::size_t length)
-            {
-                const InetAddress& delayedSource = m_delayedSources[m_delayedSourcesHead];
-                m_delayedSourcesHead = (m_delayedSourcesHead + 1) % m_delayedSources.size();
-                --m_delayedSourcesSize;
-                onData(datagram, length, delayedSource, nowNs);
-            });
-    }
     return bytesReceived;
 }
 
 void ReceiveChannelEndpoint::onData(
-    const std::uint8_t* datagram, std::size_t length, const InetAddress& source, std::int64_t nowNs)
+    const std::uint8_t* datagram, std::size_t length, const InetAddress& source, int transportIndex, std::int64_t nowNs)
 {
     DataHeaderFlyweight header(const_cast<std::uint8_t*>(datagram), length);
     const auto streamIt = m_streams.find(header.streamId());
@@ -141,12 +167,12 @@ void ReceiveChannelEndpoint::onData(
         {
             entry.image->insertPacket(
                 header.termId(), header.termOffset(), datagram, static_cast<std::int32_t>(length), isHeartbeat,
-                isEndOfStream, source, nowNs);
+                isEndOfStream, source, transportIndex, nowNs);
         }
         else if (entry.state == SessionState::PENDING_SETUP && nowNs >= entry.deadlineNs)
         {
             entry.deadlineNs = nowNs + PENDING_SETUP_TIMEOUT_NS;
-            elicitSetup(source, sessionId, header.streamId());
+            elicitSetup(source, transportIndex, sessionId, header.streamId());
         }
         return;
     }
@@ -154,7 +180,7 @@ void ReceiveChannelEndpoint::onData(
     {
         // Data from a publisher we have no image for: ask it for a SETUP (facts §4.1).
         sessions.emplace(sessionId, SessionEntry{SessionState::PENDING_SETUP, nullptr, nowNs + PENDING_SETUP_TIMEOUT_NS});
-        elicitSetup(source, sessionId, header.streamId());
+        elicitSetup(source, transportIndex, sessionId, header.streamId());
     }
 }
 
@@ -162,6 +188,7 @@ void ReceiveChannelEndpoint::onSetup(
     const std::uint8_t* datagram,
     std::size_t length,
     const InetAddress& source,
+    int transportIndex,
     std::int64_t nowNs,
     const SetupHandler& handler)
 {
@@ -177,7 +204,7 @@ void ReceiveChannelEndpoint::onSetup(
     {
         // Another sender of the same stream (a replay beside the live stream): it joins the image,
         // which then sends it SMs, so it connects and starts sending.
-        sessionIt->second.image->onSetup(setup.initialTermId(), setup.termLength(), source, nowNs);
+        sessionIt->second.image->onSetup(setup.initialTermId(), setup.termLength(), source, transportIndex, nowNs);
         return;
     }
     if (sessionIt != sessions.end() && sessionIt->second.state != SessionState::PENDING_SETUP)
@@ -199,10 +226,11 @@ void ReceiveChannelEndpoint::onSetup(
     sessions[setup.sessionId()] = SessionEntry{SessionState::INIT_IN_PROGRESS, nullptr, nowNs};
     handler(SetupRequest{
         setup.sessionId(), setup.streamId(), setup.initialTermId(), setup.activeTermId(), setup.termOffset(), termLength,
-        mtu, source});
+        mtu, source, transportIndex});
 }
 
-void ReceiveChannelEndpoint::onRttMeasurement(const std::uint8_t* datagram, std::size_t length, const InetAddress& source)
+void ReceiveChannelEndpoint::onRttMeasurement(
+    const std::uint8_t* datagram, std::size_t length, const InetAddress& source, int transportIndex)
 {
     RttMeasurementFlyweight rttm(const_cast<std::uint8_t*>(datagram), length);
     if ((rttm.flags() & RttMeasurementFlyweight::REPLY_FLAG) == 0 ||
@@ -217,12 +245,13 @@ void ReceiveChannelEndpoint::onRttMeasurement(const std::uint8_t* datagram, std:
     reply.echoTimestampNs(rttm.echoTimestampNs());
     reply.receptionDeltaNs(0);
     reply.receiverId(m_receiverId);
-    m_transport->sendTo(m_controlFrame, RttMeasurementFlyweight::HEADER_LENGTH, source);
+    m_transports[static_cast<std::size_t>(transportIndex)]->sendTo(
+        m_controlFrame, RttMeasurementFlyweight::HEADER_LENGTH, source);
 }
 
 int ReceiveChannelEndpoint::onIdle(std::int64_t nowNs)
 {
-    if (!m_controlAddress || nowNs < m_nextElicitNs)
+    if (!m_controlAddress || m_isMultiDestination || nowNs < m_nextElicitNs)
     {
         return 0;
     }
@@ -237,16 +266,63 @@ int ReceiveChannelEndpoint::onIdle(std::int64_t nowNs)
         }
         if (!hasImage)
         {
-            elicitSetup(*m_controlAddress, 0, streamId);
+            elicitSetup(*m_controlAddress, 0, 0, streamId);
             ++sent;
         }
     }
     return sent;
 }
 
-void ReceiveChannelEndpoint::elicitSetup(const InetAddress& to, std::int32_t sessionId, std::int32_t streamId) noexcept
+void ReceiveChannelEndpoint::elicitSetup(
+    const InetAddress& to, int transportIndex, std::int32_t sessionId, std::int32_t streamId) noexcept
 {
-    sendStatusMessage(to, sessionId, streamId, 0, 0, 0, StatusMessageFlyweight::SEND_SETUP_FLAG);
+    sendStatusMessage(to, transportIndex, sessionId, streamId, 0, 0, 0, StatusMessageFlyweight::SEND_SETUP_FLAG);
+}
+
+UdpTransport* ReceiveChannelEndpoint::transport(int transportIndex) const noexcept
+{
+    if (transportIndex < 0 || static_cast<std::size_t>(transportIndex) >= m_transports.size())
+    {
+        return nullptr;
+    }
+    return m_transports[static_cast<std::size_t>(transportIndex)].get();
+}
+
+void ReceiveChannelEndpoint::addDestination(int transportIndex, std::shared_ptr<UdpTransport> udpTransport)
+{
+    if (static_cast<std::size_t>(transportIndex) >= m_transports.size())
+    {
+        m_transports.resize(static_cast<std::size_t>(transportIndex) + 1);
+    }
+    m_transports[static_cast<std::size_t>(transportIndex)] = std::move(udpTransport);
+}
+
+void ReceiveChannelEndpoint::removeDestination(int transportIndex)
+{
+    if (transportIndex >= 0 && static_cast<std::size_t>(transportIndex) < m_transports.size())
+    {
+        m_transports[static_cast<std::size_t>(transportIndex)].reset();
+    }
+    for (auto& [streamId, interest] : m_streams)
+    {
+        for (auto& [sessionId, entry] : interest.sessions)
+        {
+            if (entry.state == SessionState::ACTIVE)
+            {
+                entry.image->onTransportRemoved(transportIndex);
+            }
+        }
+    }
+}
+
+int ReceiveChannelEndpoint::destinationCount() const noexcept
+{
+    int count = 0;
+    for (const auto& udpTransport : m_transports)
+    {
+        count += udpTransport ? 1 : 0;
+    }
+    return count;
 }
 
 void ReceiveChannelEndpoint::addSubscription(std::int32_t streamId, std::optional<std::int32_t> /*sessionId*/)
@@ -293,6 +369,7 @@ void ReceiveChannelEndpoint::onSetupDeclined(std::int32_t streamId, std::int32_t
 
 std::int64_t ReceiveChannelEndpoint::sendStatusMessage(
     const InetAddress& to,
+    int transportIndex,
     std::int32_t sessionId,
     std::int32_t streamId,
     std::int32_t termId,
@@ -308,11 +385,17 @@ std::int64_t ReceiveChannelEndpoint::sendStatusMessage(
     sm.consumptionTermOffset(termOffset);
     sm.receiverWindow(windowLength);
     sm.receiverId(m_receiverId);
-    return m_transport->sendTo(m_controlFrame, StatusMessageFlyweight::HEADER_LENGTH, to);
+    UdpTransport* udpTransport = transport(transportIndex);
+    if (udpTransport == nullptr)
+    {
+        return -1;
+    }
+    return udpTransport->sendTo(m_controlFrame, StatusMessageFlyweight::HEADER_LENGTH, to);
 }
 
 std::int64_t ReceiveChannelEndpoint::sendNak(
     const InetAddress& to,
+    int transportIndex,
     std::int32_t sessionId,
     std::int32_t streamId,
     std::int32_t termId,
@@ -326,6 +409,11 @@ std::int64_t ReceiveChannelEndpoint::sendNak(
     nak.termId(termId);
     nak.termOffset(termOffset);
     nak.length(length);
-    return m_transport->sendTo(m_controlFrame, NakFlyweight::HEADER_LENGTH, to);
+    UdpTransport* udpTransport = transport(transportIndex);
+    if (udpTransport == nullptr)
+    {
+        return -1;
+    }
+    return udpTransport->sendTo(m_controlFrame, NakFlyweight::HEADER_LENGTH, to);
 }
 } // namespace cox::transport

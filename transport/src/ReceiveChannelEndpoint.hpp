@@ -30,6 +30,8 @@ struct SetupRequest
     std::int32_t termLength;
     std::int32_t mtuLength;
     InetAddress controlAddress;
+    /// Which of the endpoint's transports (destinations) it came in on.
+    int transportIndex = 0;
 };
 
 /// The socket a UDP subscription channel receives on (Aeron's receive channel endpoint plus its data
@@ -38,6 +40,11 @@ struct SetupRequest
 /// and NAKs go back from the same socket to every address the image has heard its stream from. With `control=` (a dynamic
 /// multi-destination-cast subscriber) it also sends setup-eliciting SMs to the control address every
 /// second until an image exists.
+///
+/// A multi-destination subscription (Aeron's MDS: `aeron:udp?control-mode=manual`, no endpoint) has an
+/// endpoint with no socket of its own; each destination added to it brings one (a transport), and all of
+/// them feed the same images by session id. Transports are kept in slots that never move, so an image's
+/// connection can name the one to answer through; a removed destination leaves an empty slot.
 ///
 /// Created and destroyed by the conductor; used only by the receiver thread in between.
 class ReceiveChannelEndpoint
@@ -61,7 +68,9 @@ public:
     [[nodiscard]] std::int32_t channelStatusId() const noexcept { return m_channelStatusId; }
     [[nodiscard]] std::int32_t localSocketAddressId() const noexcept { return m_localSocketAddressId; }
     [[nodiscard]] std::int64_t receiverId() const noexcept { return m_receiverId; }
-    [[nodiscard]] const InetAddress& localAddress() const noexcept { return m_transport->localAddress(); }
+    /// The bound address of a single-destination endpoint (conductor, at set-up).
+    [[nodiscard]] const InetAddress& localAddress() const noexcept { return m_transports.front()->localAddress(); }
+    [[nodiscard]] bool isMultiDestination() const noexcept { return m_isMultiDestination; }
 
     // ---- receiver thread ----
 
@@ -70,6 +79,12 @@ public:
     /// Periodic elicitation to the control address (dynamic MDC subscribers).
     int onIdle(std::int64_t nowNs);
 
+    /// Multi-destination: puts a destination's transport in slot transportIndex (chosen by the conductor),
+    /// or closes the one there.
+    void addDestination(int transportIndex, std::shared_ptr<UdpTransport> transport);
+    void removeDestination(int transportIndex);
+    [[nodiscard]] int destinationCount() const noexcept;
+
     void addSubscription(std::int32_t streamId, std::optional<std::int32_t> sessionId);
     void removeSubscription(std::int32_t streamId, std::optional<std::int32_t> sessionId);
     void addImage(PublicationImage* image);
@@ -77,8 +92,11 @@ public:
     /// A SETUP for this session was passed to the conductor, which declined it (no subscriber left).
     void onSetupDeclined(std::int32_t streamId, std::int32_t sessionId);
 
+    /// Control frames go out through the transport the peer was heard on (0 for a single-destination
+    /// endpoint); nothing is sent through a removed destination's empty slot.
     std::int64_t sendStatusMessage(
         const InetAddress& to,
+        int transportIndex,
         std::int32_t sessionId,
         std::int32_t streamId,
         std::int32_t termId,
@@ -87,6 +105,7 @@ public:
         std::uint8_t flags) noexcept;
     std::int64_t sendNak(
         const InetAddress& to,
+        int transportIndex,
         std::int32_t sessionId,
         std::int32_t streamId,
         std::int32_t termId,
@@ -99,6 +118,8 @@ public:
     [[nodiscard]] std::int64_t droppedByLossGenerator() const noexcept { return m_droppedByLossGenerator; }
 
     // ---- conductor thread (before the receiver has it, or through commands) ----
+    /// The slot for the next destination added: slots are never reused.
+    int nextDestinationIndex() noexcept { return m_nextDestinationIndex++; }
     void incRef() noexcept { ++m_refCount; }
     int decRef() noexcept { return --m_refCount; }
     [[nodiscard]] int refCount() const noexcept { return m_refCount; }
@@ -124,14 +145,25 @@ private:
         std::map<std::int32_t, SessionEntry> sessions;
     };
 
-    void onData(const std::uint8_t* datagram, std::size_t length, const InetAddress& source, std::int64_t nowNs);
-    void onSetup(const std::uint8_t* datagram, std::size_t length, const InetAddress& source, std::int64_t nowNs,
-                 const SetupHandler& handler);
-    void onRttMeasurement(const std::uint8_t* datagram, std::size_t length, const InetAddress& source);
-    void elicitSetup(const InetAddress& to, std::int32_t sessionId, std::int32_t streamId) noexcept;
+    struct DelayedSource
+    {
+        InetAddress address;
+        int transportIndex = 0;
+    };
+
+    int pollTransport(int transportIndex, std::int64_t nowNs, const SetupHandler& onSetupRequest);
+    void onData(const std::uint8_t* datagram, std::size_t length, const InetAddress& source, int transportIndex,
+                std::int64_t nowNs);
+    void onSetup(const std::uint8_t* datagram, std::size_t length, const InetAddress& source, int transportIndex,
+                 std::int64_t nowNs, const SetupHandler& handler);
+    void onRttMeasurement(const std::uint8_t* datagram, std::size_t length, const InetAddress& source,
+                          int transportIndex);
+    void elicitSetup(const InetAddress& to, int transportIndex, std::int32_t sessionId, std::int32_t streamId) noexcept;
+    [[nodiscard]] UdpTransport* transport(int transportIndex) const noexcept;
 
     std::string m_key;
-    std::unique_ptr<UdpTransport> m_transport;
+    std::vector<std::shared_ptr<UdpTransport>> m_transports;
+    bool m_isMultiDestination = false;
     std::int64_t m_receiverId;
     std::optional<InetAddress> m_controlAddress;
     std::map<std::int32_t, StreamInterest> m_streams;
@@ -139,13 +171,14 @@ private:
     std::uint8_t m_controlFrame[64] = {};
     std::unique_ptr<LossGenerator> m_receiveLoss;
     std::unique_ptr<DelayGenerator> m_receiveDelay;
-    std::vector<InetAddress> m_delayedSources;
+    std::vector<DelayedSource> m_delayedSources;
     std::size_t m_delayedSourcesHead = 0;
     std::size_t m_delayedSourcesSize = 0;
     std::int64_t m_nextElicitNs = 0;
     std::int64_t m_invalidPackets = 0;
     std::int64_t m_droppedByLossGenerator = 0;
     int m_refCount = 0;
+    int m_nextDestinationIndex = 0;
     std::int32_t m_channelStatusId = -1;
     std::int32_t m_localSocketAddressId = -1;
     SystemCounters* m_systemCounters = nullptr;

@@ -70,6 +70,61 @@ std::string Subscription::resolvedEndpoint() const
     return address;
 }
 
+std::vector<std::string> Subscription::localSocketAddresses() const
+{
+    std::vector<std::string> addresses;
+    if (m_channelStatusId < 0 || channelStatus() != ChannelEndpointStatus::ACTIVE)
+    {
+        return addresses;
+    }
+    m_conductor->countersReader().forEach(
+        [&](const util::CounterMetadata& counter)
+        {
+            constexpr std::size_t HEADER = 2 * sizeof(std::int32_t);
+            if (counter.typeId != StreamCounterType::LOCAL_SOCKET_ADDRESS ||
+                counter.value != ChannelEndpointStatus::ACTIVE || counter.key.size() < HEADER)
+            {
+                return;
+            }
+            std::int32_t statusId;
+            std::int32_t length;
+            std::memcpy(&statusId, counter.key.data(), sizeof(statusId));
+            std::memcpy(&length, counter.key.data() + sizeof(statusId), sizeof(length));
+            if (statusId == m_channelStatusId && length > 0 &&
+                static_cast<std::size_t>(length) <= counter.key.size() - HEADER)
+            {
+                addresses.emplace_back(reinterpret_cast<const char*>(counter.key.data() + HEADER),
+                                       static_cast<std::size_t>(length));
+            }
+        });
+    return addresses;
+}
+
+void Subscription::addDestination(const std::string& endpointChannel)
+{
+    m_conductor->addRcvDestination(m_registrationId, endpointChannel);
+}
+
+void Subscription::removeDestination(const std::string& endpointChannel)
+{
+    m_conductor->removeRcvDestination(m_registrationId, endpointChannel);
+}
+
+std::int64_t Subscription::asyncAddDestination(const std::string& endpointChannel)
+{
+    return m_conductor->asyncAddRcvDestination(m_registrationId, endpointChannel);
+}
+
+std::int64_t Subscription::asyncRemoveDestination(const std::string& endpointChannel)
+{
+    return m_conductor->asyncRemoveRcvDestination(m_registrationId, endpointChannel);
+}
+
+bool Subscription::findDestinationResponse(std::int64_t correlationId)
+{
+    return m_conductor->findDestinationResponse(correlationId);
+}
+
 std::string Subscription::tryResolveChannelEndpointPort() const
 {
     if (channelStatus() != ChannelEndpointStatus::ACTIVE)

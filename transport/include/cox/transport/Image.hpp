@@ -69,6 +69,13 @@ public:
         return position() >= LogBufferDescriptor::endOfStreamPosition(m_logBuffers->metaDataBuffer());
     }
 
+    /// How many sources fed the image within its liveness timeout (Aeron's activeTransportCount): a replay
+    /// merging into a live stream waits for 2 before it drops the replay; 0 for IPC images.
+    [[nodiscard]] std::int32_t activeTransportCount() const
+    {
+        return LogBufferDescriptor::activeTransportCount(m_logBuffers->metaDataBuffer());
+    }
+
     /// True after the driver reported the image unavailable or its subscription closed.
     [[nodiscard]] bool isClosed() const noexcept { return m_isClosed.load(std::memory_order_acquire); }
 

@@ -56,6 +56,22 @@ public:
     /// not active or its address not yet known.
     [[nodiscard]] std::string tryResolveChannelEndpointPort() const;
 
+    /// Every local address the subscription receives on, as "host:port": one per destination of a
+    /// multi-destination subscription, one for a plain UDP subscription; empty for IPC and spies.
+    [[nodiscard]] std::vector<std::string> localSocketAddresses() const;
+
+    /// Multi-destination subscription (a UDP channel with control-mode=manual and no endpoint, Aeron's MDS):
+    /// receives on one more endpoint, `aeron:udp?endpoint=host:port`, feeding the same images (by session
+    /// id), or stops receiving on one. Blocking; throws RegistrationException when the driver refuses (not
+    /// an MDS subscription, a bad or duplicate destination, a port in use).
+    void addDestination(const std::string& endpointChannel);
+    void removeDestination(const std::string& endpointChannel);
+    /// Non-blocking forms for an agent's duty cycle: send the command and return its correlation id, to be
+    /// checked with findDestinationResponse (false while unanswered; throws on refusal or timeout).
+    [[nodiscard]] std::int64_t asyncAddDestination(const std::string& endpointChannel);
+    [[nodiscard]] std::int64_t asyncRemoveDestination(const std::string& endpointChannel);
+    [[nodiscard]] bool findDestinationResponse(std::int64_t correlationId);
+
     /// Polls the images in turn, starting one further along each call so none is starved, until
     /// fragmentLimit fragments were delivered; returns how many were. Handler as Image::poll.
     template <typename Handler> int poll(Handler&& handler, int fragmentLimit)
