@@ -552,4 +552,50 @@ TEST(ClusterSnapshotTest, shouldNotLoadASnapshotOfAnotherMajorAppVersion)
         EXPECT_NE(oldRecordingId, snapshot.recordingId) << "the snapshot of version 1 is invalidated";
     }
 }
+
+TEST(ClusterSnapshotTest, shouldDropASnapshotWhoseEntryWasNeverCommittedAndSnapshotUnderTheNextLeader)
+{
+    TestCluster::Options options;
+    options.memberCount = 3;
+    options.portOffset = 1250;
+    options.appointedLeader = false;
+    options.leaderHeartbeatTimeoutNs = 500'000'000;
+    options.startupCanvassTimeoutNs = 1'000'000'000;
+    TestCluster cluster(options);
+    cluster.startAll();
+    const int first = cluster.awaitAnyLeader();
+    ASSERT_GE(first, 0);
+    const int f1 = (first + 1) % 3;
+    const int f2 = (first + 2) % 3;
+    // The followers stop (as SIGSTOP) before the SNAPSHOT entry reaches them: it can never be committed.
+    cluster.pause(f1);
+    cluster.pause(f2);
+    ASSERT_TRUE(cluster.node(first).requestControlToggle(ToggleState::SNAPSHOT));
+    ASSERT_TRUE(cluster.awaitCondition(
+        [&]
+        {
+            return cluster.counter(first, ClusterCounters::CONSENSUS_MODULE_STATE_TYPE_ID) ==
+                static_cast<std::int64_t>(ConsensusModuleState::SNAPSHOT);
+        },
+        10s, "the leader appended its SNAPSHOT entry"));
+    cluster.pollFor(1500ms); // longer than the heartbeat timeout: the leader steps down without a quorum
+    cluster.resume(f1);
+    cluster.resume(f2);
+    const int second = cluster.awaitAnyLeader();
+    ASSERT_GE(second, 0);
+    ASSERT_TRUE(cluster.awaitCondition(
+        [&]
+        {
+            return cluster.counter(first, ClusterCounters::CONSENSUS_MODULE_STATE_TYPE_ID) ==
+                static_cast<std::int64_t>(ConsensusModuleState::ACTIVE);
+        },
+        20s, "the old leader active again, its snapshot dropped"));
+    EXPECT_EQ(0, cluster.snapshotCount(first));
+    RecordingEgressListener listener;
+    ClusterClient* client = cluster.connectClient(listener);
+    ASSERT_NE(nullptr, client);
+    sendEchoes(cluster, *client, listener, 5, "after");
+    const int leader = cluster.awaitAnyLeader();
+    ASSERT_TRUE(takeSnapshot(cluster, leader, {0, 1, 2}, 1));
+}
 } // namespace cox::cluster::test

@@ -418,6 +418,22 @@ void ConsensusModuleAgent::prepareForNewLeadership(std::int64_t nowNs)
 {
     static_cast<void>(nowNs);
     const std::int64_t commitPosition = m_commitPositionCounter->get();
+    if (m_pendingSnapshot && m_pendingSnapshot->logPosition > commitPosition)
+    {
+        // Its SNAPSHOT entry was never committed: the services will not reach it, and the next leader's log may
+        // not hold it. Drop it (and a shutdown waiting on it); the next leader's toggle can ask again.
+        std::cout << "consensus-module: member " << m_thisMember->id << " drops the snapshot at "
+                  << m_pendingSnapshot->logPosition << ", never committed" << std::endl;
+        const ConsensusModuleState previous = m_pendingSnapshot->previousState;
+        m_pendingSnapshot.reset();
+        state(previous);
+        if (m_termination != Termination::NONE && m_terminationPosition > commitPosition)
+        {
+            m_termination = Termination::NONE;
+            m_terminationPosition = -1;
+        }
+        resetToggle(m_controlToggleCounter->get());
+    }
     if (m_role == Role::LEADER)
     {
         for (auto& member : m_members)
