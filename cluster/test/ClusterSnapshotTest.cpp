@@ -598,4 +598,28 @@ TEST(ClusterSnapshotTest, shouldDropASnapshotWhoseEntryWasNeverCommittedAndSnaps
     const int leader = cluster.awaitAnyLeader();
     ASSERT_TRUE(takeSnapshot(cluster, leader, {0, 1, 2}, 1));
 }
+
+TEST(ClusterSnapshotTest, shouldTerminateTheLeaderAfterTheTerminationTimeoutWhenAFollowerNeverAcks)
+{
+    TestCluster::Options options;
+    options.memberCount = 3;
+    options.portOffset = 1280;
+    options.terminationTimeoutNs = 1'000'000'000;
+    TestCluster cluster(options);
+    cluster.startAll();
+    ASSERT_TRUE(cluster.awaitLeader(0));
+    RecordingEgressListener listener;
+    ClusterClient* client = cluster.connectClient(listener);
+    ASSERT_NE(nullptr, client);
+    sendEchoes(cluster, *client, listener, 3, "a");
+    cluster.pause(2); // never hears of the shutdown, never acks
+    const auto requestedAt = std::chrono::steady_clock::now();
+    ASSERT_TRUE(cluster.node(0).requestControlToggle(ToggleState::SHUTDOWN));
+    ASSERT_TRUE(cluster.awaitCondition([&] { return cluster.node(0).isTerminated() && cluster.node(1).isTerminated(); },
+                                       10s, "the leader and the live follower terminated"));
+    EXPECT_GE(std::chrono::steady_clock::now() - requestedAt, 900ms) << "the leader waited for the missing ack";
+    EXPECT_EQ(1, cluster.service(0).terminateCount);
+    EXPECT_EQ(1, cluster.service(1).terminateCount);
+    EXPECT_EQ(cluster.service(0).logPosition(), cluster.service(1).logPosition());
+}
 } // namespace cox::cluster::test

@@ -351,6 +351,7 @@ public:
         std::int64_t startupCanvassTimeoutNs = 2'000'000'000;
         std::int32_t snapshotRetentionCount = 0;
         std::int32_t appVersion = 0;
+        std::int64_t terminationTimeoutNs = 10'000'000'000;
         std::int32_t archiveSegmentFileLength = 0;
         bool archiveChecksums = false;
     };
@@ -431,6 +432,7 @@ public:
         config.serviceCount = m_options.serviceCount;
         config.snapshotRetentionCount = m_options.snapshotRetentionCount;
         config.appVersion = m_options.appVersion;
+        config.terminationTimeoutNs = m_options.terminationTimeoutNs;
         return config;
     }
 
