@@ -91,6 +91,9 @@ void ClusterNode::start()
     driverContext.receiveDataLossSeed = m_context.receiveDataLossSeed;
     driverContext.errorHandler = m_context.errorHandler;
     driverContext.udpMedia = m_context.udpMedia;
+    driverContext.nanoClock = m_context.nanoClock;
+    driverContext.epochClock = m_context.epochClock;
+    driverContext.randomSeed = m_context.driverRandomSeed;
     m_driver = transport::MediaDriver::launch(driverContext);
     transport::MediaDriver* driver = m_driver.get();
     std::function<int()> driverInvoker;
@@ -117,6 +120,8 @@ void ClusterNode::start()
     archiveContext.recordChecksum = m_context.archiveChecksums;
     archiveContext.replayChecksum = m_context.archiveChecksums;
     archiveContext.errorHandler = m_context.errorHandler;
+    archiveContext.nanoClock = m_context.nanoClock;
+    archiveContext.epochClock = m_context.epochClock;
     if (members.size() > 1)
     {
         // Followers fetch missing log from the leader's archive: a UDP control channel on the archive endpoint,
@@ -134,6 +139,8 @@ void ClusterNode::start()
         aeronContext.aeronDirectoryName = m_aeronDirectoryName;
         aeronContext.useConductorAgentInvoker = true;
         aeronContext.driverInvoker = driverInvoker;
+        aeronContext.nanoClock = m_context.nanoClock;
+        aeronContext.epochClock = m_context.epochClock;
         return transport::Aeron::connect(aeronContext);
     };
     m_moduleAeron = newAeron();
@@ -146,6 +153,8 @@ void ClusterNode::start()
     moduleContext.authorisationService = m_context.authorisationService;
     moduleContext.errorHandler = m_context.errorHandler;
     moduleContext.driverInvoker = driverInvoker;
+    moduleContext.nanoClock = m_context.nanoClock;
+    moduleContext.epochClock = m_context.epochClock;
     if (invoker)
     {
         moduleContext.archiveInvoker = [archive, driver] { return archive->doWork() + driver->doWork(); };
@@ -169,6 +178,8 @@ void ClusterNode::start()
         serviceContext.clusteredService = m_context.services[i];
         serviceContext.idleStrategy = m_context.idleStrategy;
         serviceContext.errorHandler = m_context.errorHandler;
+        serviceContext.nanoClock = m_context.nanoClock;
+        serviceContext.epochClock = m_context.epochClock;
         serviceContext.appVersion = config.appVersion;
         serviceContext.snapshotChannel = config.snapshotChannel;
         serviceContext.snapshotStreamId = config.serviceSnapshotStreamId;

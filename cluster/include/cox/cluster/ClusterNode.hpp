@@ -9,6 +9,7 @@
 
 #include "cox/cluster/ConsensusModule.hpp"
 #include "cox/util/AgentGroup.hpp"
+#include "cox/util/Clock.hpp"
 
 namespace cox::transport
 {
@@ -58,6 +59,13 @@ struct ClusterNodeContext
     std::uint64_t receiveDataLossSeed = 0;
     /// The driver's UDP (tests inject one that can partition this member); null: real sockets.
     std::shared_ptr<transport::UdpMedia> udpMedia;
+    /// Clocks of every part of the member (driver, archive, consensus module, containers, Aeron clients); null:
+    /// the system clocks. The simulator gives each member its own simulated, skewed clocks.
+    std::shared_ptr<util::NanoClock> nanoClock;
+    std::shared_ptr<util::EpochClock> epochClock;
+    /// Seed of the driver's session ids and initial term ids (MediaDriverContext::randomSeed); 0 draws one. A
+    /// simulation sets it so that a replay chooses the same ids.
+    std::uint64_t driverRandomSeed = 0;
     AuthenticatorSupplier authenticatorSupplier;
     /// Which sessions may ask for a snapshot by an admin request; unset refuses them all.
     AuthorisationService authorisationService;
