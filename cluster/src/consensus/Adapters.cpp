@@ -363,6 +363,7 @@ void LogAdapter::onMessage(ConsensusModuleAgent& agent, const std::uint8_t* buff
         cc::SessionMessageHeaderDecoder d;
         if (decode(d, buffer, length))
         {
+            agent.observeLogTimestamp(d.timestamp());
             agent.onLogSessionMessage(d.clusterSessionId(), d.timestamp());
             return;
         }
@@ -373,6 +374,7 @@ void LogAdapter::onMessage(ConsensusModuleAgent& agent, const std::uint8_t* buff
         cc::TimerEventDecoder d;
         if (decode(d, buffer, length))
         {
+            agent.observeLogTimestamp(d.timestamp());
             agent.onLogTimerEvent(d.correlationId());
             return;
         }
@@ -387,6 +389,7 @@ void LogAdapter::onMessage(ConsensusModuleAgent& agent, const std::uint8_t* buff
             const std::int64_t clusterSessionId = d.clusterSessionId();
             const std::int64_t timestamp = d.timestamp();
             const std::int32_t responseStreamId = d.responseStreamId();
+            agent.observeLogTimestamp(timestamp);
             agent.onLogSessionOpen(position, correlationId, clusterSessionId, timestamp, responseStreamId,
                                    d.responseChannel());
             return;
@@ -398,6 +401,7 @@ void LogAdapter::onMessage(ConsensusModuleAgent& agent, const std::uint8_t* buff
         cc::SessionCloseEventDecoder d;
         if (decode(d, buffer, length))
         {
+            agent.observeLogTimestamp(d.timestamp());
             agent.onLogSessionClose(d.clusterSessionId(), static_cast<CloseReason>(d.closeReasonRaw()));
             return;
         }
@@ -408,6 +412,7 @@ void LogAdapter::onMessage(ConsensusModuleAgent& agent, const std::uint8_t* buff
         cc::NewLeadershipTermEventDecoder d;
         if (decode(d, buffer, length))
         {
+            agent.observeLogTimestamp(d.timestamp());
             agent.onLogNewLeadershipTermEvent(d.leadershipTermId(), d.logPosition(), d.leaderMemberId());
             return;
         }
@@ -419,6 +424,7 @@ void LogAdapter::onMessage(ConsensusModuleAgent& agent, const std::uint8_t* buff
         if (decode(d, buffer, length))
         {
             const std::int32_t flags = d.flagsInActingVersion() ? d.flags() : 0;
+            agent.observeLogTimestamp(d.timestamp());
             agent.onLogClusterAction(position, d.leadershipTermId(), d.timestamp(),
                                      static_cast<std::int32_t>(d.actionRaw()),
                                      flags == d.flagsNullValue() ? 0 : flags);

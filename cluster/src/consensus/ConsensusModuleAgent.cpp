@@ -170,6 +170,7 @@ void ConsensusModuleAgent::startRecovery(std::int64_t nowNs)
         if (snapshot.serviceId == RecordingLog::CONSENSUS_MODULE_SERVICE_ID)
         {
             loadConsensusModuleSnapshot(snapshot.recordingId);
+            observeLogTimestamp(snapshot.timestamp);
         }
     }
     allocateRecoveryState();
@@ -925,7 +926,13 @@ std::int64_t ConsensusModuleAgent::clusterTime(std::int64_t nowNs) const noexcep
 {
     // Epoch time derived from the duty cycle's monotonic clock reading: no clock call per entry, and
     // timestamps never go back within a run.
-    return fromNanos(m_timeUnit, nowNs + m_epochOffsetNs);
+    const std::int64_t time = fromNanos(m_timeUnit, nowNs + m_epochOffsetNs);
+    if (time < m_lastClusterTime)
+    {
+        return m_lastClusterTime; // a leader whose clock is behind the log's: cluster time must not go back
+    }
+    m_lastClusterTime = time;
+    return time;
 }
 
 void ConsensusModuleAgent::role(Role newRole)
@@ -1239,9 +1246,21 @@ void ConsensusModuleAgent::onCatchupPosition(std::int64_t leadershipTermId, std:
         // which the live stream joins once the follower is close (updateCatchups).
         const std::string channel = "aeron:udp?endpoint=" + member.logEndpoint + "|session-id=" +
             std::to_string(m_logSessionId);
-        member.catchupReplaySessionId = m_archive->startReplay(m_logRecordingId, logPosition,
-                                                               std::numeric_limits<std::int64_t>::max(), channel,
-                                                               m_config.logStreamId);
+        try
+        {
+            member.catchupReplaySessionId = m_archive->startReplay(m_logRecordingId, logPosition,
+                                                                   std::numeric_limits<std::int64_t>::max(), channel,
+                                                                   m_config.logStreamId);
+        }
+        catch (const std::exception& e)
+        {
+            // E.g. the follower has recorded more than this leader's archive yet (it records behind the sender),
+            // or an earlier catch-up replay to it is still draining. The follower asks again; the live stream
+            // stays away from it meanwhile, or it would join the live stream ahead of its own log.
+            std::cerr << "consensus-module: no catch-up replay for member " << member.id << " from " << logPosition
+                      << " yet: " << e.what() << std::endl;
+            return;
+        }
         member.catchupLiveAddedPosition = ClusterMember::NULL_POSITION;
         member.timeOfLastAppendPositionNs = m_nowNs;
         std::cout << "consensus-module: catch-up replay for member " << member.id << " from " << logPosition

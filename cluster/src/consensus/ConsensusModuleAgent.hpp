@@ -113,6 +113,15 @@ public:
     void onLogNewLeadershipTermEvent(std::int64_t leadershipTermId, std::int64_t logPosition,
                                      std::int32_t leaderMemberId);
     void onInvalidLogEntry(const char* reason);
+    /// Every timestamp read from the log (follower, replay): a leader's cluster time never goes below it, even
+    /// if this member's clock is behind the previous leader's.
+    void observeLogTimestamp(std::int64_t timestamp) noexcept
+    {
+        if (timestamp > m_lastClusterTime)
+        {
+            m_lastClusterTime = timestamp;
+        }
+    }
     /// A SNAPSHOT, SUSPEND or RESUME entry read from the log (follower or replay), applied at position.
     void onLogClusterAction(std::int64_t position, std::int64_t leadershipTermId, std::int64_t timestamp,
                             std::int32_t action, std::int32_t flags);
@@ -364,6 +373,8 @@ private:
     std::int64_t m_nowNs = 0;
     /// Epoch nanoseconds minus the nano clock, taken at start: cluster time is nowNs plus this.
     std::int64_t m_epochOffsetNs = 0;
+    /// The highest cluster time stamped or seen in the log: cluster time is held there while the clock is behind.
+    mutable std::int64_t m_lastClusterTime = 0;
     std::atomic<bool> m_isTerminated{false};
     /// The election under way (or to restart) is the one of this node's start-up.
     bool m_isStartupElection = true;

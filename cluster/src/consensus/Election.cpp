@@ -741,8 +741,12 @@ int Election::followerReplay(std::int64_t nowNs)
     {
         if (agent.m_logAdapterPosition >= m_appendPosition || agent.m_logRecordingId < 0)
         {
-            const bool leaderIsAhead = m_leaderTerm->logPosition > m_appendPosition;
-            transitionTo(leaderIsAhead ? ElectionState::FOLLOWER_CATCHUP_INIT : ElectionState::FOLLOWER_LOG_INIT,
+            // Joining at the term's first byte is only for a term nobody has written into yet. A term already
+            // under way (the leader has appended, or this member holds some of it, as when it rejoins the term
+            // it follows) is joined where this member's log ends, by catch-up: never behind what it applied.
+            const std::int64_t termBase = m_leaderTerm->termBaseLogPosition;
+            const bool termUnderWay = m_leaderTerm->logPosition > termBase || m_appendPosition > termBase;
+            transitionTo(termUnderWay ? ElectionState::FOLLOWER_CATCHUP_INIT : ElectionState::FOLLOWER_LOG_INIT,
                          nowNs);
             return 1;
         }
