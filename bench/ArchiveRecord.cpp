@@ -86,6 +86,7 @@ struct RecordConfig
     std::string threading;
     std::string idle;
     std::string parentDir;
+    std::string publisher;
     bool prime = true;
 
     [[nodiscard]] std::int32_t alignedFrameLength() const { return util::align(HEADER_LENGTH + size, FRAME_ALIGNMENT); }
@@ -157,6 +158,122 @@ std::vector<std::uint8_t> frameBlock(const RecordConfig& config)
     return block;
 }
 
+/// The benchmark's load generator for --publisher block: lays messages out as the frames
+/// ExclusivePublication::offer would write for them (same header fields, the sequence in the payload's
+/// first 8 bytes, reserved value 0, a PAD frame over a term's tail) and hands them over a block at a time
+/// with offerBlock, so that the stream, and hence what the archive records, is byte for byte what offer()
+/// makes, without a claim and a commit per message limiting the rate the recorder is offered.
+class BlockPublisher
+{
+public:
+    static constexpr std::int32_t BLOCK_LENGTH = 64 * 1024;
+
+    BlockPublisher(transport::ExclusivePublication& publication, std::int32_t payloadLength)
+        : m_publication(publication),
+          m_frameLength(HEADER_LENGTH + payloadLength),
+          m_alignedLength(util::align(HEADER_LENGTH + payloadLength, FRAME_ALIGNMENT)),
+          m_termLength(publication.termBufferLength()),
+          m_positionBitsToShift(util::numberOfTrailingZeroes(publication.termBufferLength())),
+          m_block(static_cast<std::size_t>(BLOCK_LENGTH + m_alignedLength), 0)
+    {
+    }
+
+    /// Offers the next block from message sequence on, which advances by the messages taken: the new
+    /// position or a PublicationResult. A block refused for back pressure is offered again as it is, not
+    /// framed anew.
+    std::int64_t offer(std::int64_t& sequence)
+    {
+        const std::int64_t position = m_publication.position();
+        if (position < 0)
+        {
+            return position;
+        }
+        if (position != m_framedPosition || sequence != m_framedSequence)
+        {
+            if (const std::int64_t padded = frame(position, sequence); padded != 0)
+            {
+                return padded;
+            }
+        }
+        const std::int64_t result = m_publication.offerBlock(m_block.data(), m_framedLength);
+        if (result > 0)
+        {
+            sequence += m_framedMessages;
+            m_framedPosition = -1;
+        }
+        return result;
+    }
+
+private:
+    /// Lays out the block for position: as many messages as fit in BLOCK_LENGTH and the term, and a PAD frame
+    /// over the term's tail when no further message would fit there. Returns 0, or when not even one message
+    /// fits, the result of padding the term out instead.
+    std::int64_t frame(std::int64_t position, std::int64_t sequence)
+    {
+        using codecs::frames::DataHeaderFlyweight;
+        const auto termOffset = static_cast<std::int32_t>(position & (m_termLength - 1));
+        const auto termId = static_cast<std::int32_t>(m_publication.initialTermId() + (position >> m_positionBitsToShift));
+        const std::int32_t remaining = m_termLength - termOffset;
+        const std::int32_t frames = std::min(BLOCK_LENGTH, remaining) / m_alignedLength;
+        if (frames == 0)
+        {
+            // Not even one message fits: close the term as offer() would (only reachable after a foreign offer).
+            return m_publication.appendPadding(remaining - HEADER_LENGTH);
+        }
+        std::int32_t offset = 0;
+        for (std::int32_t i = 0; i < frames; ++i, offset += m_alignedLength)
+        {
+            writeHeader(offset, termOffset + offset, termId, m_frameLength, DataHeaderFlyweight::HDR_TYPE_DATA);
+            const std::int64_t value = sequence + i;
+            std::memcpy(m_block.data() + offset + HEADER_LENGTH, &value, sizeof(value));
+        }
+        const std::int32_t left = remaining - offset;
+        if (left > 0 && left < m_alignedLength)
+        {
+            // The block has room for it (see m_block); its body is zero, as the clean term under it.
+            writeHeader(offset, termOffset + offset, termId, left, DataHeaderFlyweight::HDR_TYPE_PAD);
+            std::memset(m_block.data() + offset + HEADER_LENGTH, 0, static_cast<std::size_t>(left - HEADER_LENGTH));
+            offset += left;
+        }
+        m_framedPosition = position;
+        m_framedSequence = sequence;
+        m_framedLength = offset;
+        m_framedMessages = frames;
+        return 0;
+    }
+
+    void writeHeader(std::int32_t at, std::int32_t termOffset, std::int32_t termId, std::int32_t frameLength,
+                     std::uint16_t type)
+    {
+        using codecs::frames::DataHeaderFlyweight;
+        std::uint8_t* frame = m_block.data() + at;
+        const std::uint8_t version = DataHeaderFlyweight::CURRENT_VERSION;
+        const std::uint8_t flags = DataHeaderFlyweight::BEGIN_AND_END_FLAGS;
+        const std::int32_t sessionId = m_publication.sessionId();
+        const std::int32_t streamId = m_publication.streamId();
+        std::memcpy(frame + DataHeaderFlyweight::FRAME_LENGTH_FIELD_OFFSET, &frameLength, sizeof(frameLength));
+        std::memcpy(frame + DataHeaderFlyweight::VERSION_FIELD_OFFSET, &version, sizeof(version));
+        std::memcpy(frame + DataHeaderFlyweight::FLAGS_FIELD_OFFSET, &flags, sizeof(flags));
+        std::memcpy(frame + DataHeaderFlyweight::TYPE_FIELD_OFFSET, &type, sizeof(type));
+        std::memcpy(frame + DataHeaderFlyweight::TERM_OFFSET_FIELD_OFFSET, &termOffset, sizeof(termOffset));
+        std::memcpy(frame + DataHeaderFlyweight::SESSION_ID_FIELD_OFFSET, &sessionId, sizeof(sessionId));
+        std::memcpy(frame + DataHeaderFlyweight::STREAM_ID_FIELD_OFFSET, &streamId, sizeof(streamId));
+        std::memcpy(frame + DataHeaderFlyweight::TERM_ID_FIELD_OFFSET, &termId, sizeof(termId));
+    }
+
+    transport::ExclusivePublication& m_publication;
+    std::int32_t m_frameLength;
+    std::int32_t m_alignedLength;
+    std::int32_t m_termLength;
+    std::int32_t m_positionBitsToShift;
+    std::int64_t m_framedPosition = -1;
+    std::int64_t m_framedSequence = -1;
+    std::int32_t m_framedLength = 0;
+    std::int32_t m_framedMessages = 0;
+    /// One block of messages and room for a PAD frame after it. Payload bytes past the sequence and the
+    /// reserved values are never written, so they stay 0 as offer() leaves them.
+    std::vector<std::uint8_t> m_block;
+};
 
 void writeFully(int fd, const std::uint8_t* data, std::size_t length)
 {
@@ -311,6 +428,13 @@ RecordResult record(const RecordConfig& config, const std::string& dir)
     const std::int64_t recordingId = archive::RecordingPos::getRecordingId(counters, counterId);
 
     std::vector<std::uint8_t> message(static_cast<std::size_t>(config.size), 0);
+    const bool byBlock = config.publisher == "block";
+    if (byBlock && config.size > publication->maxPayloadLength())
+    {
+        throw util::IllegalArgumentException("--publisher block lays out unfragmented messages only: use --size <= " +
+                                             std::to_string(publication->maxPayloadLength()) + " or --publisher offer");
+    }
+    BlockPublisher blockPublisher(*publication, config.size);
     RecordResult result;
     std::int64_t sequence = 0;
     const std::int64_t startNs = benchNanoTime();
@@ -327,8 +451,16 @@ RecordResult record(const RecordConfig& config, const std::string& dir)
         bool backPressured = false;
         for (int i = 0; i < BURST; ++i)
         {
-            std::memcpy(message.data(), &sequence, sizeof(sequence));
-            const std::int64_t position = publication->offer(message.data(), config.size);
+            std::int64_t position;
+            if (byBlock)
+            {
+                position = blockPublisher.offer(sequence);
+            }
+            else
+            {
+                std::memcpy(message.data(), &sequence, sizeof(sequence));
+                position = publication->offer(message.data(), config.size);
+            }
             if (position < 0)
             {
                 if (position != transport::PublicationResult::BACK_PRESSURED &&
@@ -340,7 +472,7 @@ RecordResult record(const RecordConfig& config, const std::string& dir)
                 backPressured = position == transport::PublicationResult::BACK_PRESSURED;
                 break;
             }
-            ++sequence;
+            sequence += byBlock ? 0 : 1;
         }
         const std::int64_t nowNs = benchNanoTime();
         const std::int64_t recorded = counters.getCounterValue(counterId);
@@ -399,10 +531,10 @@ void report(const RecordConfig& config, const std::string& dir, const RecordResu
     const double writeRatio = bench::ratio(ours.rates.mbPerSec(), write.mbPerSec());
     const double meanWrite = ours.writeCalls > 0 ? static_cast<double>(ours.writtenBytes) / ours.writeCalls
                                                  : std::nan("");
-    std::printf("archive-record: size=%d sync=%d threading=%s idle=%s term-length=%d segment-length=%d prime=%s "
+    std::printf("archive-record: size=%d sync=%d publisher=%s threading=%s idle=%s term-length=%d segment-length=%d prime=%s "
                 "dir=%s\n  (MB = 10^6 bytes of stream, frame headers included; each phase: %.1f s or %lld MB, "
                 "whichever first; baseline blocks of %d bytes)\n",
-                config.size, config.syncLevel, config.threading.c_str(), config.idle.c_str(), config.termLength,
+                config.size, config.syncLevel, config.publisher.c_str(), config.threading.c_str(), config.idle.c_str(), config.termLength,
                 config.segmentLength, config.prime ? "on" : "off", dir.c_str(), config.seconds,
                 static_cast<long long>(config.maxBytes / 1'000'000), config.blockLength);
     ours.rates.print("recording");
@@ -429,6 +561,7 @@ void report(const RecordConfig& config, const std::string& dir, const RecordResu
     json.add("benchmark", "archive-record")
         .add("size", static_cast<std::int64_t>(config.size))
         .add("sync", static_cast<std::int64_t>(config.syncLevel))
+        .add("publisher", config.publisher)
         .add("threading", config.threading)
         .add("idle", config.idle)
         .add("warmup_seconds", config.warmupSeconds)
@@ -476,6 +609,8 @@ int runRecord(const std::vector<std::string>& args)
         .option("warmup-seconds", "0.3", "recording before the interval")
         .option("max-mb", "2000", "most MB (10^6 bytes) each phase writes in its interval")
         .option("dir", defaultParentDir(), "where the run's directory (archive and baseline files) goes")
+        .option("publisher", "block", "block: messages framed as offer() frames them, offered a 64 KiB block at a "
+                                       "time (ExclusivePublication::offerBlock) | offer: one offer() per message")
         .option("threading", "shared", "archive agents: shared (one thread) | dedicated (a thread each)")
         .option("idle", "backoff", "archive idle strategy: busy-spin | yielding | sleeping | backoff")
         .option("term-length", std::to_string(driverDefaults.ipcTermBufferLength), "term length of the stream")
@@ -495,6 +630,7 @@ int runRecord(const std::vector<std::string>& args)
             config.maxBytes = options.integer("max-mb", 1, 1'000'000) * 1'000'000;
             config.parentDir = options.text("dir");
             config.prime = options.choice("prime", {"on", "off"}) == "on";
+            config.publisher = options.choice("publisher", {"block", "offer"});
             config.threading = options.choice("threading", {"shared", "dedicated"});
             config.idle = options.choice("idle", {"busy-spin", "yielding", "sleeping", "backoff"});
             config.termLength = static_cast<std::int32_t>(options.integer("term-length", 64 * 1024, 1 << 30));
