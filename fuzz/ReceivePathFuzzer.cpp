@@ -152,7 +152,7 @@ public:
         m_hwm = m_counters.newPosition("rcv-hwm");
         m_image = std::make_unique<PublicationImage>(
             1, SESSION_ID, STREAM_ID, 0, "fuzz.logbuffer", std::move(logBuffers), m_endpoint,
-            InetAddress::fromNumeric("127.0.0.1", 40999), m_hwm, m_counters.newPosition("rcv-pos"),
+            InetAddress::fromNumeric("127.0.0.1", 40999), 0, m_hwm, m_counters.newPosition("rcv-pos"),
             std::move(subscribers), m_context, m_counters, m_nowNs);
         m_endpoint.addSubscription(STREAM_ID, std::nullopt);
         m_endpoint.addImage(m_image.get());
