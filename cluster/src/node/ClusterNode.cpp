@@ -4,6 +4,7 @@
 #include "cox/util/CountersReader.hpp"
 #include "cox/util/Position.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "cox/archive/Archive.hpp"
@@ -91,6 +92,10 @@ void ClusterNode::start()
     driverContext.receiveDataLossSeed = m_context.receiveDataLossSeed;
     driverContext.errorHandler = m_context.errorHandler;
     driverContext.udpMedia = m_context.udpMedia;
+    // A new term's log publication exists before its followers subscribe (they learn of it from the
+    // NewLeadershipTerm); with the default 100 ms between SETUP frames a follower waited up to that long to join,
+    // which was a large part of a failover. SETUP frames are sent only until a receiver answers.
+    driverContext.setupIntervalNs = std::min<std::int64_t>(driverContext.setupIntervalNs, 10'000'000);
     driverContext.nanoClock = m_context.nanoClock;
     driverContext.epochClock = m_context.epochClock;
     driverContext.randomSeed = m_context.driverRandomSeed;
