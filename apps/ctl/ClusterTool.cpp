@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "CountersView.hpp"
+#include "IntegerOption.hpp"
 #include "cox/archive/RecordingPos.hpp"
 #include "cox/cluster/ClusterCounters.hpp"
 #include "cox/cluster/ClusterMarkFile.hpp"
@@ -80,22 +81,14 @@ struct Options
 
 std::int64_t parseInteger(const std::string& option, const std::string& text, std::int64_t min, std::int64_t max)
 {
-    std::size_t used = 0;
-    long long value = 0;
     try
     {
-        value = std::stoll(text, &used, 10);
+        return parseIntegerOption(option, text, min, max);
     }
-    catch (const std::exception&)
+    catch (const util::IllegalArgumentException& e)
     {
-        used = 0;
+        throw UsageError(e.what()); // a bad number is a usage error here (exit status 2)
     }
-    if (used == 0 || used != text.size() || value < min || value > max)
-    {
-        throw UsageError(option + " needs an integer in [" + std::to_string(min) + ", " + std::to_string(max) +
-                         "], not '" + text + "'");
-    }
-    return value;
 }
 
 /// "30s", "500ms", "2min"; a bare number is seconds.

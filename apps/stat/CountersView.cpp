@@ -1,5 +1,7 @@
 #include "CountersView.hpp"
 
+#include "IntegerOption.hpp"
+
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -16,26 +18,6 @@ namespace cox::apps
 {
 namespace
 {
-std::int64_t parseInteger(const std::string& option, const std::string& text, std::int64_t min, std::int64_t max)
-{
-    std::size_t used = 0;
-    long long value = 0;
-    try
-    {
-        value = std::stoll(text, &used, 10);
-    }
-    catch (const std::exception&)
-    {
-        used = 0;
-    }
-    if (used == 0 || used != text.size() || value < min || value > max)
-    {
-        throw util::IllegalArgumentException(option + " needs an integer in [" + std::to_string(min) + ", " +
-                                             std::to_string(max) + "], not '" + text + "'");
-    }
-    return value;
-}
-
 const std::string& valueOf(const std::vector<std::string>& args, std::size_t& i)
 {
     if (i + 1 >= args.size())
@@ -62,7 +44,7 @@ StatOptions parseStatOptions(const std::vector<std::string>& args)
         }
         else if (arg == "--interval-ms")
         {
-            options.intervalMs = parseInteger(arg, valueOf(args, i), 1, 3'600'000);
+            options.intervalMs = parseIntegerOption(arg, valueOf(args, i), 1, 3'600'000);
         }
         else if (arg == "--filter")
         {
@@ -70,7 +52,7 @@ StatOptions parseStatOptions(const std::vector<std::string>& args)
         }
         else if (arg == "--type")
         {
-            options.typeFilter = static_cast<std::int32_t>(parseInteger(arg, valueOf(args, i), INT32_MIN, INT32_MAX));
+            options.typeFilter = static_cast<std::int32_t>(parseIntegerOption(arg, valueOf(args, i), INT32_MIN, INT32_MAX));
         }
         else if (arg.starts_with("-"))
         {
