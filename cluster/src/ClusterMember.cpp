@@ -177,6 +177,8 @@ void ClusterMember::reset() noexcept
     catchupReplaySessionId = NULL_VALUE;
     catchupReplayCorrelationId = NULL_VALUE;
     catchupLiveAddedPosition = NULL_POSITION;
+    catchupProgressPosition = NULL_POSITION;
+    timeOfLastCatchupProgressNs = NULL_VALUE;
     vote = Vote::NONE;
     isBallotSent = false;
     isLeader = false;

@@ -439,8 +439,18 @@ void DriverConductor::onAddSubscription(
         SubscriptionLink link{correlationId, clientId, streamId, std::string(channel), uri, uri.sessionId(), nullptr};
         if (uri.isUdp() && !uri.isSpy())
         {
-            link.endpoint = uri.controlMode() == ChannelUri::ControlMode::MANUAL ? multiDestinationEndpointFor(uri)
-                                                                                : receiveEndpointFor(uri);
+            if (uri.controlMode() == ChannelUri::ControlMode::MANUAL)
+            {
+                link.endpoint = multiDestinationEndpointFor(uri);
+            }
+            else if (!uri.endpoint() && uri.contains(ChannelUri::TAGS_PARAM))
+            {
+                link.endpoint = taggedEndpointFor(uri);
+            }
+            else
+            {
+                link.endpoint = receiveEndpointFor(uri);
+            }
         }
         m_subscriptions.push_back(link);
         sendSubscriptionReady(correlationId, link.endpoint != nullptr ? link.endpoint->channelStatusId() : -1);
@@ -965,13 +975,55 @@ ReceiveChannelEndpoint* DriverConductor::receiveEndpointFor(const ChannelUri& ur
 }
 
 // Each multi-destination subscription has an endpoint of its own: its destinations are its own business.
+namespace
+{
+std::string channelTagOf(const ChannelUri& uri)
+{
+    const std::string_view tags = uri.get(ChannelUri::TAGS_PARAM).value_or("");
+    return std::string(tags.substr(0, tags.find(',')));
+}
+} // namespace
+
+ReceiveChannelEndpoint* DriverConductor::findTaggedEndpoint(const std::string& tag)
+{
+    for (auto& endpoint : m_receiveEndpoints)
+    {
+        if (!tag.empty() && endpoint->channelTag() == tag && !m_receiveEndpointsClosing.contains(endpoint.get()))
+        {
+            return endpoint.get();
+        }
+    }
+    return nullptr;
+}
+
+ReceiveChannelEndpoint* DriverConductor::taggedEndpointFor(const ChannelUri& uri)
+{
+    const std::string tag = channelTagOf(uri);
+    ReceiveChannelEndpoint* endpoint = findTaggedEndpoint(tag);
+    if (endpoint == nullptr)
+    {
+        throw util::IllegalArgumentException("no receive channel has tag '" + tag + "': " + uri.toString());
+    }
+    return endpoint;
+}
+
 ReceiveChannelEndpoint* DriverConductor::multiDestinationEndpointFor(const ChannelUri& uri)
 {
+    const std::string tag = channelTagOf(uri);
+    if (ReceiveChannelEndpoint* existing = findTaggedEndpoint(tag))
+    {
+        if (!existing->isMultiDestination())
+        {
+            throw util::IllegalArgumentException("tag '" + tag + "' names a channel that is not control-mode=manual");
+        }
+        return existing;
+    }
     const std::int64_t receiverId = m_nextReceiverId++;
     auto endpoint = std::make_unique<ReceiveChannelEndpoint>(
         uri, "mds|" + std::to_string(receiverId), *m_resources.udpMedia, m_context, receiverId);
     ReceiveChannelEndpoint* raw = endpoint.get();
     raw->systemCounters(&m_resources.systemCounters);
+    raw->channelTag(tag);
     util::CountersManager& counters = *m_resources.counters;
     const std::int32_t statusId = allocateChannelStatus(counters, uri.toString());
     counters.setCounterValue(statusId, ChannelEndpointStatus::ACTIVE);
@@ -1113,9 +1165,10 @@ void DriverConductor::addUdpSubscriber(const SubscriptionLink& subscription)
     // Join images that already exist, at the position the image has rebuilt to.
     for (auto& image : m_images)
     {
-        if (image->state() == PublicationImage::State::ACTIVE && matches(subscription, *image))
+        if (image->isAcceptingSubscriptions() && image->state() == PublicationImage::State::ACTIVE &&
+            matches(subscription, *image))
         {
-            const std::int64_t joinPosition = image->joinPosition();
+            const std::int64_t joinPosition = image->lateJoinPosition();
             util::Position position = allocateStreamPosition(
                 *m_resources.counters, "sub-pos", StreamCounterType::SUBSCRIBER_POSITION, subscription.registrationId,
                 image->sessionId(), image->streamId(), subscription.channel);
@@ -1140,6 +1193,15 @@ void DriverConductor::removeUdpSubscriber(const SubscriptionLink& subscription)
         if (matches(subscription, *image))
         {
             PublicationImage* raw = image.get();
+            // As Aeron: an image its last subscriber left goes away (the receiver makes it inactive once its
+            // subscriber list is empty), so a later subscriber waits for a fresh SETUP rather than joining an image
+            // the endpoint no longer feeds.
+            const bool stillSubscribed = std::any_of(m_subscriptions.begin(), m_subscriptions.end(),
+                                                     [&](const SubscriptionLink& other) { return matches(other, *raw); });
+            if (!stillSubscribed)
+            {
+                raw->stopAcceptingSubscriptions();
+            }
             m_resources.toReceiver.offer([raw, registrationId] { raw->removeSubscriber(registrationId); });
         }
     }
@@ -1233,6 +1295,7 @@ void DriverConductor::onImageInactive(PublicationImage* image)
             break;
         }
     }
+    tryCloseReceiveEndpoint(&image->endpoint());
 }
 
 void DriverConductor::tryCloseReceiveEndpoint(ReceiveChannelEndpoint* endpoint)
@@ -1251,11 +1314,17 @@ void DriverConductor::tryCloseReceiveEndpoint(ReceiveChannelEndpoint* endpoint)
             return;
         }
     }
-    for (const auto& lingering : m_lingeringImages)
+    // No later subscription shares a manual-control endpoint by its address (each gets its own), so waiting for
+    // its lingering images would only keep its ports from the next one. A lingering image needs its log buffers,
+    // not the endpoint: the receiver let go of it when it went inactive.
+    if (!endpoint->isMultiDestination())
     {
-        if (usesEndpoint(*lingering.image))
+        for (const auto& lingering : m_lingeringImages)
         {
-            return;
+            if (usesEndpoint(*lingering.image))
+            {
+                return;
+            }
         }
     }
     m_receiveEndpointsClosing.insert(endpoint);
@@ -1373,7 +1442,13 @@ int DriverConductor::processNetworkTimers(std::int64_t nowNs)
             it = m_lingeringImages.erase(it);
             std::error_code ignored;
             std::filesystem::remove(logFileName, ignored);
-            tryCloseReceiveEndpoint(endpoint);
+            // A manual-control endpoint may have closed while this image lingered.
+            const bool endpointOpen = std::any_of(m_receiveEndpoints.begin(), m_receiveEndpoints.end(),
+                                                  [endpoint](const auto& open) { return open.get() == endpoint; });
+            if (endpointOpen)
+            {
+                tryCloseReceiveEndpoint(endpoint);
+            }
             ++workCount;
         }
         else

@@ -122,6 +122,8 @@ private:
     void removeRcvDestination(ReceiveChannelEndpoint* endpoint, const std::string& endpointText,
                               const InetAddress& address);
     ReceiveChannelEndpoint* multiDestinationEndpointFor(const ChannelUri& uri);
+    ReceiveChannelEndpoint* taggedEndpointFor(const ChannelUri& uri);
+    ReceiveChannelEndpoint* findTaggedEndpoint(const std::string& tag);
     void onClientKeepalive(std::int64_t clientId);
     void onClientClose(std::int64_t clientId);
 

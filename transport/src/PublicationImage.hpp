@@ -104,6 +104,14 @@ public:
     [[nodiscard]] const std::string& sourceIdentity() const noexcept { return m_sourceIdentity; }
     [[nodiscard]] ReceiveChannelEndpoint& endpoint() const noexcept { return m_endpoint; }
     [[nodiscard]] std::int64_t joinPosition() const noexcept { return m_joinPosition; }
+    /// Where a subscriber that joins an image already under way starts: what the receiver has rebuilt so far
+    /// (Aeron's PublicationImage.joinPosition), not where the image began.
+    [[nodiscard]] std::int64_t lateJoinPosition() const noexcept { return m_receiverPosition.getVolatile(); }
+
+    // ---- conductor thread ----
+
+    [[nodiscard]] bool isAcceptingSubscriptions() const noexcept { return m_acceptingSubscriptions; }
+    void stopAcceptingSubscriptions() noexcept { m_acceptingSubscriptions = false; }
     [[nodiscard]] std::int64_t naksSent() const noexcept { return m_naksSent; }
     // Receiver thread (tests read them after the receiver is quiet).
     [[nodiscard]] std::int64_t overruns() const noexcept { return m_overruns; }
@@ -161,6 +169,7 @@ private:
     std::int64_t m_underruns = 0;
     std::int64_t m_invalidFrames = 0;
     std::atomic<State> m_state{State::ACTIVE};
+    bool m_acceptingSubscriptions = true;
     SystemCounters* m_systemCounters = nullptr;
 };
 } // namespace cox::transport

@@ -59,6 +59,10 @@ public:
     /// Conductor: an endpoint bound to port 0 is re-keyed by the port it got, so a later subscription
     /// to the resolved channel shares it while another port-0 subscription binds a port of its own.
     void key(std::string key) { m_key = std::move(key); }
+    /// Conductor: the channel tag (the first of `tags=`) a manual-control endpoint was created with, so that
+    /// `aeron:udp?tags=T` subscriptions (a recording, a service) share its images. Empty when untagged.
+    [[nodiscard]] const std::string& channelTag() const noexcept { return m_channelTag; }
+    void channelTag(std::string tag) { m_channelTag = std::move(tag); }
     /// Conductor: the channel status (rcv-channel) and bound address (rcv-local-sockaddr) counters.
     void statusCounters(std::int32_t channelStatusId, std::int32_t localSocketAddressId) noexcept
     {
@@ -162,6 +166,7 @@ private:
     [[nodiscard]] UdpTransport* transport(int transportIndex) const noexcept;
 
     std::string m_key;
+    std::string m_channelTag;
     std::vector<std::shared_ptr<UdpTransport>> m_transports;
     bool m_isMultiDestination = false;
     std::int64_t m_receiverId;

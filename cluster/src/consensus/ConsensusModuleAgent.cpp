@@ -636,10 +636,22 @@ int ConsensusModuleAgent::updateCatchups(std::int64_t nowNs)
                       << "; live log only from here" << std::endl;
             ++work;
         }
-        else if (nowNs - member.timeOfLastAppendPositionNs > m_config.leaderHeartbeatTimeoutNs)
+        else
         {
-            stopCatchupReplay(member);
-            ++work;
+            if (member.logPosition > member.catchupProgressPosition)
+            {
+                member.catchupProgressPosition = member.logPosition;
+                member.timeOfLastCatchupProgressNs = nowNs;
+            }
+            if (nowNs - member.timeOfLastAppendPositionNs > m_config.leaderHeartbeatTimeoutNs ||
+                nowNs - member.timeOfLastCatchupProgressNs > m_config.leaderHeartbeatTimeoutNs)
+            {
+                // Gone, or stuck: the follower asks again, with a fresh subscription, when it restarts its election.
+                std::cout << "consensus-module: catch-up of member " << member.id << " stalled at "
+                          << member.logPosition << "; replay stopped" << std::endl;
+                stopCatchupReplay(member);
+                ++work;
+            }
         }
     }
     return work;
@@ -978,9 +990,18 @@ std::string ConsensusModuleAgent::logTag() const
     return std::to_string(1'000'000 + m_config.clusterId * 1000 + m_config.logStreamId);
 }
 
+std::string ConsensusModuleAgent::followerLogSubscriptionChannel(std::int32_t logSessionId) const
+{
+    // A manual-control subscription gets an endpoint (and so images) of its own: a follower that subscribes again
+    // after an election never joins an image left over from its last subscription, whose position is not its own
+    // log's. The log endpoint is added as a destination; the recording and the services join by the tag.
+    return "aeron:udp?control-mode=manual|tags=" + std::to_string(m_followerLogTag) +
+        "|session-id=" + std::to_string(logSessionId) + "|alias=log";
+}
+
 std::string ConsensusModuleAgent::followerLogChannel(std::int32_t logSessionId) const
 {
-    return "aeron:udp?endpoint=" + m_thisMember->logEndpoint + "|session-id=" + std::to_string(logSessionId) +
+    return "aeron:udp?tags=" + std::to_string(m_followerLogTag) + "|session-id=" + std::to_string(logSessionId) +
         "|alias=log";
 }
 
@@ -1002,6 +1023,20 @@ void ConsensusModuleAgent::closeLog()
     m_logPublisher.disconnect();
     if (m_logSubscription)
     {
+        if (m_followerLogTag >= 0)
+        {
+            // The services and the recording may hold the tagged endpoint a little longer; the log port must be
+            // free now for this member's next log subscription.
+            try
+            {
+                m_logSubscription->removeDestination("aeron:udp?endpoint=" + m_thisMember->logEndpoint);
+            }
+            catch (const std::exception& e)
+            {
+                std::cerr << "consensus-module: removing the log destination: " << e.what() << std::endl;
+            }
+            m_followerLogTag = -1;
+        }
         m_logSubscription->close();
         m_logSubscription.reset();
     }
@@ -1263,6 +1298,8 @@ void ConsensusModuleAgent::onCatchupPosition(std::int64_t leadershipTermId, std:
         }
         member.catchupLiveAddedPosition = ClusterMember::NULL_POSITION;
         member.timeOfLastAppendPositionNs = m_nowNs;
+        member.catchupProgressPosition = logPosition;
+        member.timeOfLastCatchupProgressNs = m_nowNs;
         std::cout << "consensus-module: catch-up replay for member " << member.id << " from " << logPosition
                   << std::endl;
     }

@@ -197,6 +197,8 @@ private:
     [[nodiscard]] std::string logChannelForTerm(std::int32_t initialTermId, std::int64_t termBase,
                                                 std::int32_t termLength) const;
     [[nodiscard]] std::string logTag() const;
+    [[nodiscard]] std::string followerLogSubscriptionChannel(std::int32_t logSessionId) const;
+    /// How the recording and the services subscribe to the follower's log: by the tag of its subscription.
     [[nodiscard]] std::string followerLogChannel(std::int32_t logSessionId) const;
     [[nodiscard]] std::string serviceLogChannel(std::int32_t logSessionId) const;
     [[nodiscard]] bool isMultiMember() const noexcept { return m_members.size() > 1; }
@@ -288,6 +290,8 @@ private:
     std::shared_ptr<transport::Image> m_logImage;
     std::int64_t m_logRecordingId = RecordingLog::NULL_VALUE;
     std::int64_t m_logRecordingSubscriptionId = RecordingLog::NULL_VALUE;
+    /// Tag of the follower's current log subscription, fresh for each (see followerLogSubscriptionChannel).
+    std::int64_t m_followerLogTag = -1;
     std::int32_t m_appendPositionCounterId = -1;
     std::int32_t m_logSessionId = 0;
     std::int32_t m_logInitialTermId = 0;

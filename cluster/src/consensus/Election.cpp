@@ -142,7 +142,11 @@ int Election::init(std::int64_t nowNs)
     {
         return 0; // The archive is still writing the old term's tail.
     }
-    m_appendPosition = m_isNodeStartup ? agent.m_recoveryPlan->appendedLogPosition : recordedLogPosition();
+    // After a failed first election the recovery plan is stale: that attempt may have extended the log.
+    m_appendPosition = !m_isNodeStartup ? recordedLogPosition()
+        : agent.m_logRecordingId >= 0
+        ? std::max(agent.m_recoveryPlan->appendedLogPosition, recordedLogPosition())
+        : agent.m_recoveryPlan->appendedLogPosition;
     const RecordingLog::Entry* lastTerm = agent.m_recordingLog->findLastTerm();
     m_logLeadershipTermId = lastTerm ? lastTerm->leadershipTermId : RecordingLog::NULL_VALUE;
     if (lastTerm == nullptr && m_isNodeStartup)
@@ -768,6 +772,13 @@ void Election::subscribeToLog(std::int64_t position, std::int64_t nowNs)
     auto& agent = m_agent;
     const auto& config = agent.m_config;
     const auto& term = *m_leaderTerm;
+    if (agent.m_logRecordingId >= 0 && recordedLogPosition() != position)
+    {
+        // A recording of an earlier attempt's image wrote on after this election read the log's end: start again
+        // from where the log really ends rather than extend it from the wrong place.
+        throw util::IllegalStateException("the log recording is at " + std::to_string(recordedLogPosition()) +
+                                          ", not at " + std::to_string(position) + " as this election expected");
+    }
     agent.m_nodeState->proposeMaxCandidateTermId(term.leadershipTermId, position, agent.m_context.epochClock->time());
     agent.m_leadershipTermId = term.leadershipTermId;
     agent.m_termBaseLogPosition = term.termBaseLogPosition;
@@ -781,8 +792,11 @@ void Election::subscribeToLog(std::int64_t position, std::int64_t nowNs)
     }
     agent.role(Role::FOLLOWER);
 
+    agent.m_followerLogTag = agent.m_aeron->nextCorrelationId();
+    agent.m_logSubscription =
+        agent.m_aeron->addSubscription(agent.followerLogSubscriptionChannel(term.logSessionId), config.logStreamId);
+    agent.m_logSubscription->addDestination("aeron:udp?endpoint=" + agent.m_thisMember->logEndpoint);
     const std::string channel = agent.followerLogChannel(term.logSessionId);
-    agent.m_logSubscription = agent.m_aeron->addSubscription(channel, config.logStreamId);
     if (agent.m_logRecordingId < 0)
     {
         agent.m_logRecordingSubscriptionId =
@@ -877,6 +891,8 @@ int Election::followerCatchupAwait(std::int64_t nowNs)
         }
         return 0;
     }
+    m_catchupProgressPosition = m_appendPosition;
+    m_timeOfLastCatchupProgressNs = nowNs;
     transitionTo(ElectionState::FOLLOWER_CATCHUP, nowNs);
     return 1;
 }
@@ -895,6 +911,17 @@ int Election::followerCatchup(std::int64_t nowNs)
     if (nowNs - agent.m_timeOfLastLeaderMessageNs > agent.m_config.leaderHeartbeatTimeoutNs)
     {
         throw util::IllegalStateException("leader went quiet during catch-up");
+    }
+    if (appendPosition > m_catchupProgressPosition)
+    {
+        m_catchupProgressPosition = appendPosition;
+        m_timeOfLastCatchupProgressNs = nowNs;
+    }
+    else if (nowNs - m_timeOfLastCatchupProgressNs > agent.m_config.leaderHeartbeatTimeoutNs)
+    {
+        // The leader's replay stopped or never reached this subscription; a new election asks for a new one.
+        throw util::IllegalStateException("catch-up made no progress from " + std::to_string(appendPosition) +
+                                          " within the heartbeat timeout");
     }
     return work;
 }

@@ -99,6 +99,8 @@ private:
     std::optional<ConsensusPublisher::NewLeadershipTerm> m_leaderTerm;
     std::int64_t m_joinAckId = 0;
     std::int64_t m_catchupJoinPosition = 0;
+    std::int64_t m_catchupProgressPosition = 0;
+    std::int64_t m_timeOfLastCatchupProgressNs = 0;
     struct VoteRequest
     {
         std::int64_t logLeadershipTermId;

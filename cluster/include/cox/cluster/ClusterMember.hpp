@@ -58,6 +58,10 @@ struct ClusterMember
     std::int64_t catchupReplayCorrelationId = NULL_VALUE;
     /// Leader: the log position at which this catching-up member's live log destination was added back.
     std::int64_t catchupLiveAddedPosition = NULL_POSITION;
+    /// Leader: the follower's position when its catch-up last moved forward, and when, so a catch-up that
+    /// stalls is stopped even while the follower keeps reporting the same position.
+    std::int64_t catchupProgressPosition = NULL_POSITION;
+    std::int64_t timeOfLastCatchupProgressNs = NULL_VALUE;
     /// Leader: the log publication sends to this member's log endpoint.
     bool hasLogDestination = false;
     Vote vote = Vote::NONE;

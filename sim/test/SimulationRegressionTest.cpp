@@ -1,0 +1,53 @@
+#include <gtest/gtest.h>
+
+#include "cox/sim/Simulation.hpp"
+
+namespace cox::sim
+{
+namespace
+{
+/// A seed that once failed, with what it found. Each is replayed whole (its full schedule of faults and its
+/// final convergence phase) and must now pass every check.
+struct RegressionSeed
+{
+    std::uint64_t seed;
+    const char* found;
+};
+
+class SimulationRegressionTest : public ::testing::TestWithParam<RegressionSeed>
+{
+};
+
+TEST_P(SimulationRegressionTest, shouldPassTheSeedThatOnceFailed)
+{
+    SimulationOptions options;
+    options.seed = GetParam().seed;
+    const SimulationResult result = Simulation(options).run();
+
+    std::string failures;
+    for (const auto& failure : result.failures)
+    {
+        failures += "\n  " + failure;
+    }
+    EXPECT_TRUE(result.passed) << "seed " << options.seed << " (" << GetParam().found << "):" << failures;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Seeds,
+    SimulationRegressionTest,
+    ::testing::Values(
+        // A follower re-subscribing after a partition was linked to its previous image, which the endpoint no
+        // longer fed and which reported where it began: "joined the leader's log at 0, not at 23840".
+        RegressionSeed{1012, "re-subscribe linked to a stale image"},
+        RegressionSeed{1131, "re-subscribe linked to a stale image, then a catch-up that never moved"},
+        // The same image joined late, ahead of what the archive had recorded of it.
+        RegressionSeed{1027, "late join ahead of the recording"},
+        // The leader's catch-up replay stalled while the follower kept reporting one position; neither side
+        // gave up on it.
+        RegressionSeed{1070, "stalled catch-up never retried"},
+        // A first election that failed after extending the log restarted from the recovery plan's stale end.
+        RegressionSeed{662, "stale recovery plan after a failed first election"},
+        RegressionSeed{751, "stale recovery plan after a failed first election"}),
+    [](const ::testing::TestParamInfo<RegressionSeed>& param) { return "seed" + std::to_string(param.param.seed); });
+} // namespace
+} // namespace cox::sim
