@@ -23,7 +23,8 @@ protected:
 
 void usage()
 {
-    std::cerr << "usage: cox-sim (--seed S | --seeds N [--first S]) [--steps K] [--no-faults] [--verbose]\n";
+    std::cerr << "usage: cox-sim (--seed S | --seeds N [--first S]) [--steps K] [--no-faults] [--verbose]\n"
+                 "               [--no-step-invariants]   (only the end-of-run history checks)\n";
 }
 
 bool parseNumber(const char* text, std::uint64_t& value)
@@ -94,6 +95,10 @@ int main(int argc, char** argv)
         else if (arg == "--verbose")
         {
             options.verbose = true;
+        }
+        else if (arg == "--no-step-invariants")
+        {
+            options.stepInvariants = false;
         }
         else
         {

@@ -297,21 +297,29 @@ const ClusterMember& requireMember(std::span<const ClusterMember> members, std::
                                          " is not in the cluster members (ids: " + (ids.empty() ? "none" : ids) + ")");
 }
 
-std::int64_t quorumPosition(std::span<const ClusterMember> members, std::int64_t nowNs, std::int64_t timeoutNs) noexcept
+std::int64_t quorumPosition(std::span<const ClusterMember> members, std::int64_t leadershipTermId, std::int64_t nowNs,
+                            std::int64_t timeoutNs) noexcept
 {
+#ifdef COX_NEGATIVE_CONTROL_COMMIT_WITHOUT_QUORUM
+    // Deliberately wrong (COX_NEGATIVE_CONTROL builds only): the leader alone is a "quorum".
+    const std::int32_t threshold = 1;
+#else
     const std::int32_t threshold = quorumThreshold(static_cast<std::int32_t>(members.size()));
-    // The q-th highest active position is the largest p that at least q active members have reached.
+#endif
+    const auto counts = [&](const ClusterMember& member)
+    { return member.leadershipTermId == leadershipTermId && member.isActive(nowNs, timeoutNs); };
+    // The q-th highest counted position is the largest p that at least q counted members have reached.
     std::int64_t result = 0;
     for (const ClusterMember& candidate : members)
     {
-        if (!candidate.isActive(nowNs, timeoutNs) || candidate.logPosition <= result)
+        if (!counts(candidate) || candidate.logPosition <= result)
         {
             continue;
         }
         std::int32_t reached = 0;
         for (const ClusterMember& member : members)
         {
-            if (member.isActive(nowNs, timeoutNs) && member.logPosition >= candidate.logPosition)
+            if (counts(member) && member.logPosition >= candidate.logPosition)
             {
                 ++reached;
             }

@@ -128,61 +128,72 @@ TEST(ClusterMemberTest, shouldComputeQuorumThreshold)
 TEST(ClusterMemberTest, shouldComputeQuorumPositionForOneMember)
 {
     auto members = membersAt({640});
-    EXPECT_EQ(quorumPosition(members, NOW_NS, TIMEOUT_NS), 640);
+    EXPECT_EQ(quorumPosition(members, 3, NOW_NS, TIMEOUT_NS), 640);
     members[0].timeOfLastAppendPositionNs = NOW_NS - TIMEOUT_NS;
-    EXPECT_EQ(quorumPosition(members, NOW_NS, TIMEOUT_NS), 0);
+    EXPECT_EQ(quorumPosition(members, 3, NOW_NS, TIMEOUT_NS), 0);
 }
 
 TEST(ClusterMemberTest, shouldComputeQuorumPositionForTwoMembersAsTheLower)
 {
     auto members = membersAt({1024, 512});
-    EXPECT_EQ(quorumPosition(members, NOW_NS, TIMEOUT_NS), 512);
+    EXPECT_EQ(quorumPosition(members, 3, NOW_NS, TIMEOUT_NS), 512);
     members[1].timeOfLastAppendPositionNs = NOW_NS - TIMEOUT_NS - 1;
-    EXPECT_EQ(quorumPosition(members, NOW_NS, TIMEOUT_NS), 0) << "a 2-node cluster needs both";
+    EXPECT_EQ(quorumPosition(members, 3, NOW_NS, TIMEOUT_NS), 0) << "a 2-node cluster needs both";
 }
 
 TEST(ClusterMemberTest, shouldComputeQuorumPositionForThreeMembersAsTheMedian)
 {
     auto members = membersAt({300, 100, 200});
-    EXPECT_EQ(quorumPosition(members, NOW_NS, TIMEOUT_NS), 200);
+    EXPECT_EQ(quorumPosition(members, 3, NOW_NS, TIMEOUT_NS), 200);
 
     // The member at 200 goes stale: the quorum of the remaining active members is {300, 100} -> 100.
     members[2].timeOfLastAppendPositionNs = NOW_NS - TIMEOUT_NS;
-    EXPECT_EQ(quorumPosition(members, NOW_NS, TIMEOUT_NS), 100);
+    EXPECT_EQ(quorumPosition(members, 3, NOW_NS, TIMEOUT_NS), 100);
 
     // Just inside the timeout it still counts.
     members[2].timeOfLastAppendPositionNs = NOW_NS - TIMEOUT_NS + 1;
-    EXPECT_EQ(quorumPosition(members, NOW_NS, TIMEOUT_NS), 200);
+    EXPECT_EQ(quorumPosition(members, 3, NOW_NS, TIMEOUT_NS), 200);
 
     // Never heard from counts as stale.
     members[2].timeOfLastAppendPositionNs = ClusterMember::NULL_VALUE;
     members[1].timeOfLastAppendPositionNs = ClusterMember::NULL_VALUE;
-    EXPECT_EQ(quorumPosition(members, NOW_NS, TIMEOUT_NS), 0);
+    EXPECT_EQ(quorumPosition(members, 3, NOW_NS, TIMEOUT_NS), 0);
+}
+
+TEST(ClusterMemberTest, shouldNotCountAPositionReportedInAnotherTerm)
+{
+    // The sim's seed 1904: an old leader canvassed with its uncommitted tail (23040 in an older term) before
+    // truncating it; with the new leader at 23040 that made a "quorum" of one position in two different logs.
+    auto members = membersAt({23040, 22944, 23040});
+    members[2].leadershipTermId = 2;
+    EXPECT_EQ(quorumPosition(members, 3, NOW_NS, TIMEOUT_NS), 22944);
+    members[2].leadershipTermId = 3;
+    EXPECT_EQ(quorumPosition(members, 3, NOW_NS, TIMEOUT_NS), 23040);
 }
 
 TEST(ClusterMemberTest, shouldComputeQuorumPositionForFiveMembersWithStaleMembers)
 {
     auto members = membersAt({500, 100, 400, 200, 300});
-    EXPECT_EQ(quorumPosition(members, NOW_NS, TIMEOUT_NS), 300);
+    EXPECT_EQ(quorumPosition(members, 3, NOW_NS, TIMEOUT_NS), 300);
 
     // A stale member far ahead must not lift the commit: only active members count.
     members[0].timeOfLastAppendPositionNs = 0;
-    EXPECT_EQ(quorumPosition(members, NOW_NS, TIMEOUT_NS), 200);
+    EXPECT_EQ(quorumPosition(members, 3, NOW_NS, TIMEOUT_NS), 200);
 
     members[2].timeOfLastAppendPositionNs = 0;
-    EXPECT_EQ(quorumPosition(members, NOW_NS, TIMEOUT_NS), 100);
+    EXPECT_EQ(quorumPosition(members, 3, NOW_NS, TIMEOUT_NS), 100);
 
     members[1].timeOfLastAppendPositionNs = 0;
-    EXPECT_EQ(quorumPosition(members, NOW_NS, TIMEOUT_NS), 0) << "fewer than a quorum active";
+    EXPECT_EQ(quorumPosition(members, 3, NOW_NS, TIMEOUT_NS), 0) << "fewer than a quorum active";
     EXPECT_FALSE(hasActiveQuorum(members, NOW_NS, TIMEOUT_NS));
 }
 
 TEST(ClusterMemberTest, shouldHandleEqualAndUnreportedPositionsInQuorumPosition)
 {
     auto members = membersAt({700, 700, ClusterMember::NULL_POSITION, 100, 700});
-    EXPECT_EQ(quorumPosition(members, NOW_NS, TIMEOUT_NS), 700);
+    EXPECT_EQ(quorumPosition(members, 3, NOW_NS, TIMEOUT_NS), 700);
     members[4].logPosition = 100;
-    EXPECT_EQ(quorumPosition(members, NOW_NS, TIMEOUT_NS), 100);
+    EXPECT_EQ(quorumPosition(members, 3, NOW_NS, TIMEOUT_NS), 100);
 }
 
 TEST(ClusterMemberTest, shouldDetectActiveQuorumAndQuorumAtPosition)

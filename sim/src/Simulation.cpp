@@ -9,7 +9,9 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "cox/archive/RecordingPos.hpp"
 #include "cox/cluster/ClusterCounters.hpp"
+#include "cox/cluster/ConsensusModuleConfig.hpp"
 #include "cox/cluster/ClusterNode.hpp"
 #include "cox/cluster/client/ClusterClient.hpp"
 #include "cox/cluster/service/ClusteredService.hpp"
@@ -163,6 +165,8 @@ struct Member
     std::int32_t commitCounterId = -1;
     std::int64_t lastCommit = -1;
     std::int64_t lastTerm = -1;
+    /// Where this member's archive has recorded the log to, as last seen (kept while it is down: its files are).
+    std::int64_t recordedLog = -1;
     std::int64_t errors = 0;
 
     [[nodiscard]] bool isRunning() const noexcept { return node != nullptr; }
@@ -685,9 +689,78 @@ private:
         m_result.failures.push_back(failure);
     }
 
+    /// The member's archive's recording position for the log stream, or -1 while it records no log. Read from
+    /// the archive's own counters, not from anything the consensus module says about itself.
+    static std::int64_t recordedLogPosition(Member& member)
+    {
+        static const std::string logStream = " " + std::to_string(cluster::ConsensusModuleConfig{}.logStreamId) + " ";
+        std::int64_t position = -1;
+        member.node->aeron().countersReader().forEach(
+            [&](const util::CounterMetadata& counter)
+            {
+                // "rec-pos: <recording id> <session id> <stream id> <channel> ..."
+                if (counter.typeId != archive::RecordingPos::RECORDING_POSITION_TYPE_ID)
+                {
+                    return;
+                }
+                const std::size_t session = counter.label.find(' ', counter.label.find(' ', 9) + 1);
+                if (session != std::string_view::npos && counter.label.substr(session, logStream.size()) == logStream)
+                {
+                    position = std::max(position, counter.value);
+                }
+            });
+        return position;
+    }
+
+    /// Commit never runs ahead of a quorum: whatever a leader counts as committed, a majority of members have
+    /// recorded (the archive's counters, or what a stopped member's files held when it stopped).
+    void checkCommitWithinQuorum(std::int64_t step)
+    {
+        for (auto& member : m_memberState)
+        {
+            if (member.isRunning())
+            {
+                const std::int64_t recorded = recordedLogPosition(member);
+                if (recorded >= 0)
+                {
+                    member.recordedLog = recorded;
+                }
+            }
+        }
+        const std::size_t majority = m_memberState.size() / 2 + 1;
+        for (auto& leader : m_memberState)
+        {
+            if (!leader.isRunning() ||
+                counter(leader, leader.roleCounterId, ClusterCounters::NODE_ROLE_TYPE_ID) !=
+                    static_cast<std::int64_t>(cluster::Role::LEADER))
+            {
+                continue;
+            }
+            const std::int64_t commit = counter(leader, leader.commitCounterId, ClusterCounters::COMMIT_POSITION_TYPE_ID);
+            const auto recordedIt = std::count_if(m_memberState.begin(), m_memberState.end(),
+                                                  [&](const Member& member) { return member.recordedLog >= commit; });
+            if (commit > 0 && static_cast<std::size_t>(recordedIt) < majority)
+            {
+                std::string positions;
+                for (const auto& member : m_memberState)
+                {
+                    positions += " " + std::to_string(member.id) + "@" + std::to_string(member.recordedLog);
+                }
+                fail("step " + std::to_string(step) + ": leader member " + std::to_string(leader.id) +
+                     " has committed " + std::to_string(commit) + " but only " + std::to_string(recordedIt) +
+                     " members have recorded it (recorded:" + positions + ")");
+            }
+        }
+    }
+
     void checkInvariants()
     {
+        if (!m_options.stepInvariants)
+        {
+            return;
+        }
         const std::int64_t step = m_time.nowNs() / m_options.stepNs;
+        checkCommitWithinQuorum(step);
         for (auto& member : m_memberState)
         {
             if (!member.isRunning())

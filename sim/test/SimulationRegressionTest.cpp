@@ -47,7 +47,14 @@ INSTANTIATE_TEST_SUITE_P(
         RegressionSeed{1070, "stalled catch-up never retried"},
         // A first election that failed after extending the log restarted from the recovery plan's stale end.
         RegressionSeed{662, "stale recovery plan after a failed first election"},
-        RegressionSeed{751, "stale recovery plan after a failed first election"}),
+        RegressionSeed{751, "stale recovery plan after a failed first election"},
+        // Found by the commit-within-quorum invariant. A new leader counted the tail of earlier terms it brought
+        // as committed at LEADER_INIT, before any follower had it (and applied it to its services then).
+        RegressionSeed{296, "new leader committed its tail before a quorum had it"},
+        RegressionSeed{439, "new leader committed its tail before a quorum had it"},
+        // A follower's position from its canvass in an older term (a tail it then truncated) was kept, by max,
+        // when it reported its first position in the new term, and counted towards the quorum.
+        RegressionSeed{1904, "a position from another term counted towards the quorum"}),
     [](const ::testing::TestParamInfo<RegressionSeed>& param) { return "seed" + std::to_string(param.param.seed); });
 } // namespace
 } // namespace cox::sim

@@ -801,7 +801,8 @@ int ConsensusModuleAgent::updateLeaderCommitPosition(std::int64_t nowNs)
     m_thisMember->logPosition = position;
     m_thisMember->leadershipTermId = m_leadershipTermId;
     m_thisMember->timeOfLastAppendPositionNs = nowNs;
-    const std::int64_t quorumPosition = cluster::quorumPosition(m_members, nowNs, m_config.leaderHeartbeatTimeoutNs);
+    const std::int64_t quorumPosition =
+        cluster::quorumPosition(m_members, m_leadershipTermId, nowNs, m_config.leaderHeartbeatTimeoutNs);
     const std::int64_t commitPosition = std::min(quorumPosition, position);
     int work = 0;
     if (commitPosition > m_commitPositionCounter->get())
@@ -1320,8 +1321,12 @@ void ConsensusModuleAgent::onAppendPosition(std::int64_t leadershipTermId, std::
         {
             if (leadershipTermId == m_leadershipTermId)
             {
+                // Positions only grow within a term (reordered reports must not pull one back); a position the
+                // member gave for another term (its canvass, before it truncated its old tail) is another log's.
+                member.logPosition = member.leadershipTermId == leadershipTermId
+                    ? std::max(member.logPosition, logPosition)
+                    : logPosition;
                 member.leadershipTermId = leadershipTermId;
-                member.logPosition = std::max(member.logPosition, logPosition);
                 member.timeOfLastAppendPositionNs = m_nowNs;
             }
             return;

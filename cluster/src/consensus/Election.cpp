@@ -183,10 +183,16 @@ int Election::init(std::int64_t nowNs)
 
 void Election::becomeLeader(std::int64_t nowNs)
 {
-    if (m_agent.m_logRecordingId >= 0 && m_appendPosition > m_agent.m_logAdapterPosition)
+    // Only what this member knows to be committed is applied now. The tail of earlier terms after it is the new
+    // term's to commit: it is applied once a quorum holds it (LEADER_READY), so that a leader that loses the
+    // election before then has not applied entries a later leader may not have.
+    const std::int64_t committed = std::max(m_agent.m_commitPositionCounter->get(),
+                                            m_isNodeStartup ? m_agent.m_recoveryPlan->committedLogPosition : 0);
+    const std::int64_t replayTo = std::min(m_appendPosition, committed);
+    if (m_agent.m_logRecordingId >= 0 && replayTo > m_agent.m_logAdapterPosition)
     {
         m_logReplay = std::make_unique<LogReplay>(m_agent, m_agent.m_logRecordingId, m_agent.m_logAdapterPosition,
-                                                  m_appendPosition);
+                                                  replayTo);
         transitionTo(ElectionState::LEADER_REPLAY, nowNs);
     }
     else
@@ -590,21 +596,47 @@ int Election::leaderInit(std::int64_t nowNs)
     agent.m_leadershipTermIdCounter->setOrdered(m_candidateTermId);
     agent.m_leaderMember = agent.m_thisMember;
     agent.role(Role::LEADER);
+    m_tailStartPosition = agent.m_logAdapterPosition;
+    m_uncommittedTail = m_tailStartPosition < termBase;
     agent.m_logAdapterPosition = termBase;
-    if (agent.m_commitPositionCounter->get() < termBase)
-    {
-        agent.m_commitPositionCounter->setOrdered(termBase);
-    }
     m_termAppended = false;
-    m_joinAckId = agent.m_serviceAcks.empty() ? 0 : agent.m_serviceAcks.front().nextAckId;
-    if (!agent.m_serviceProxy->joinLog(termBase, std::numeric_limits<std::int64_t>::max(), agent.m_thisMember->id,
-                                       agent.m_logSessionId, config.logStreamId, m_isNodeStartup, Role::LEADER,
-                                       agent.serviceLogChannel(agent.m_logSessionId)))
+    if (!m_uncommittedTail)
     {
-        throw util::IllegalStateException("could not send JoinLog to the services");
+        joinLogAsLeader();
     }
     transitionTo(ElectionState::LEADER_READY, nowNs);
     return 1;
+}
+
+void Election::joinLogAsLeader()
+{
+    auto& agent = m_agent;
+    m_joinAckId = agent.m_serviceAcks.empty() ? 0 : agent.m_serviceAcks.front().nextAckId;
+    if (!agent.m_serviceProxy->joinLog(agent.m_termBaseLogPosition, std::numeric_limits<std::int64_t>::max(),
+                                       agent.m_thisMember->id, agent.m_logSessionId, agent.m_config.logStreamId,
+                                       m_isNodeStartup, Role::LEADER, agent.serviceLogChannel(agent.m_logSessionId)))
+    {
+        throw util::IllegalStateException("could not send JoinLog to the services");
+    }
+}
+
+int Election::applyUncommittedTail(std::int64_t nowNs)
+{
+    auto& agent = m_agent;
+    if (!m_logReplay)
+    {
+        m_logReplay = std::make_unique<LogReplay>(agent, agent.m_logRecordingId, m_tailStartPosition,
+                                                  agent.m_termBaseLogPosition);
+    }
+    int work = m_logReplay->doWork(nowNs);
+    if (m_logReplay->isDone())
+    {
+        m_logReplay.reset();
+        m_uncommittedTail = false;
+        joinLogAsLeader();
+        ++work;
+    }
+    return work;
 }
 
 int Election::leaderReady(std::int64_t nowNs)
@@ -674,9 +706,23 @@ int Election::leaderReady(std::int64_t nowNs)
     }
     const bool everyone = ready >= alive;
     const bool waitedLongEnough = nowNs - m_stateEnteredNs >= agent.m_config.electionTimeoutNs;
-    if (!agent.allServicesAcked(m_joinAckId) || !quorum || !(everyone || waitedLongEnough))
+    if (!quorum || !(everyone || waitedLongEnough))
     {
         return work;
+    }
+    // Only now is the tail of earlier terms this leader brought committed: a quorum has it and has recorded this
+    // term, so no later leader can lack it. Then the services apply it, and then join the new term's log.
+    if (m_uncommittedTail)
+    {
+        return work + applyUncommittedTail(nowNs);
+    }
+    if (!agent.allServicesAcked(m_joinAckId))
+    {
+        return work;
+    }
+    if (agent.m_commitPositionCounter->get() < agent.m_termBaseLogPosition)
+    {
+        agent.m_commitPositionCounter->setOrdered(agent.m_termBaseLogPosition);
     }
 
     const std::int64_t position = agent.m_logPublisher.appendNewLeadershipTermEvent(

@@ -58,6 +58,8 @@ private:
     int leaderReplay(std::int64_t nowNs);
     int leaderInit(std::int64_t nowNs);
     int leaderReady(std::int64_t nowNs);
+    int applyUncommittedTail(std::int64_t nowNs);
+    void joinLogAsLeader();
     int followerLogReplication(std::int64_t nowNs);
     int followerReplay(std::int64_t nowNs);
     int followerCatchupInit(std::int64_t nowNs);
@@ -112,5 +114,8 @@ private:
     std::optional<VoteRequest> m_pendingVoteRequest;
     bool m_replicationStarted = false;
     bool m_termAppended = false;
+    /// Leader: its log holds entries of earlier terms after what it knew committed; applied in LEADER_READY.
+    bool m_uncommittedTail = false;
+    std::int64_t m_tailStartPosition = 0;
 };
 } // namespace cox::cluster

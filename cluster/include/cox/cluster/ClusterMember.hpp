@@ -110,12 +110,14 @@ struct ClusterMember
     return (memberCount >> 1) + 1;
 }
 
-/// The highest position that a quorum of active members have all reached: the q-th highest log position among
-/// members active within timeoutNs, q = quorumThreshold(members.size()); 0 when fewer than q are active (as
-/// Aeron's ranked array starts at 0). The leader counts itself through its own entry, which it keeps current.
-/// O(n^2) with no scratch storage; n is a cluster size. Commit = min(this, own append position).
-[[nodiscard]] std::int64_t quorumPosition(std::span<const ClusterMember> members, std::int64_t nowNs,
-                                          std::int64_t timeoutNs) noexcept;
+/// The highest position that a quorum of active members have all reached in leadershipTermId: the q-th highest
+/// log position among members active within timeoutNs whose position was reported in that term,
+/// q = quorumThreshold(members.size()); 0 when fewer than q count (as Aeron's ranked array starts at 0). A
+/// position from another term is a position in another log (a canvass from a member that has not yet truncated
+/// its old tail, say) and says nothing about this one. The leader counts itself through its own entry, which it
+/// keeps current. O(n^2) with no scratch storage; n is a cluster size. Commit = min(this, own append position).
+[[nodiscard]] std::int64_t quorumPosition(std::span<const ClusterMember> members, std::int64_t leadershipTermId,
+                                          std::int64_t nowNs, std::int64_t timeoutNs) noexcept;
 
 /// At least a quorum of members heard from within timeoutNs (the leader's "active follower quorum" check).
 [[nodiscard]] bool hasActiveQuorum(std::span<const ClusterMember> members, std::int64_t nowNs,

@@ -64,6 +64,10 @@ struct SimulationOptions
     std::string rootDir;
     /// Print each fault as it happens and every member error to stderr.
     bool verbose = false;
+    /// Check the invariants after every step (one leader per term, commit monotonic and within a quorum, terms
+    /// never back). false leaves only the histories checked at the end: the negative control uses it to show those
+    /// checkers catch a broken commit rule on their own.
+    bool stepInvariants = true;
 };
 
 struct SimulationResult
