@@ -24,7 +24,9 @@ protected:
 void usage()
 {
     std::cerr << "usage: cox-sim (--seed S | --seeds N [--first S]) [--steps K] [--no-faults] [--verbose]\n"
-                 "               [--no-step-invariants]   (only the end-of-run history checks)\n";
+                 "               [--no-step-invariants]   (only the end-of-run history checks)\n"
+                 "               [--sync-level 0|1|2]     (default: drawn per seed, 0 or 1)\n"
+                 "               [--power-loss]           (kills lose unsynced writes at any sync level)\n";
 }
 
 bool parseNumber(const char* text, std::uint64_t& value)
@@ -43,7 +45,8 @@ void printSummary(std::ostream& out, const cox::sim::SimulationResult& result)
               << result.finalCommitPosition << "; datagrams sent " << result.network.sent << ", delivered "
               << result.network.delivered << ", lost " << result.network.lost << ", duplicated "
               << result.network.duplicated << ", blocked " << result.network.blocked << "; member errors "
-              << result.memberErrors << "; trace " << std::hex << result.traceHash << std::dec << '\n';
+              << result.memberErrors << "; file sync level " << result.fileSyncLevel << ", power losses "
+              << result.powerLosses << " (" << result.writesUndone << " unsynced writes undone); trace " << std::hex << result.traceHash << std::dec << '\n';
     for (const auto& failure : result.failures)
     {
         out << "  failure: " << failure << '\n';
@@ -99,6 +102,15 @@ int main(int argc, char** argv)
         else if (arg == "--no-step-invariants")
         {
             options.stepInvariants = false;
+        }
+        else if (arg == "--sync-level" && hasValue && value <= 2)
+        {
+            options.fileSyncLevel = static_cast<std::int32_t>(value);
+            ++i;
+        }
+        else if (arg == "--power-loss")
+        {
+            options.powerLoss = 1;
         }
         else
         {

@@ -11,6 +11,7 @@
 #include "cox/codecs/archive/ArchiveCodecs.hpp"
 #include "cox/util/BitUtil.hpp"
 #include "cox/util/Crc32c.hpp"
+#include "cox/util/DurabilityObserver.hpp"
 #include "cox/util/Exceptions.hpp"
 
 namespace cox::archive
@@ -173,6 +174,7 @@ void Catalog::buildIndex()
     const std::int64_t nextId = buffer.getInt64(NEXT_RECORDING_ID_OFFSET);
     if (nextId == 0 && lastId >= 0 && !m_options.readOnly)
     {
+        aboutToWrite(NEXT_RECORDING_ID_OFFSET, sizeof(std::int64_t));
         m_file->buffer().putInt64Ordered(NEXT_RECORDING_ID_OFFSET, lastId + 1);
         sync();
     }
@@ -181,6 +183,20 @@ void Catalog::buildIndex()
         throw ArchiveException(ArchiveErrorCode::GENERIC,
             "invalid nextRecordingId " + std::to_string(nextId) + " below last id + 1 = " + std::to_string(lastId + 1));
     }
+}
+
+void Catalog::aboutToWrite(std::int64_t offset, std::int64_t length) const
+{
+    if (util::DurabilityObserver* observer = util::durabilityObserver())
+    {
+        observer->beforeWrite(m_path, static_cast<std::uint64_t>(offset), static_cast<std::uint64_t>(length));
+    }
+}
+
+std::int64_t Catalog::entryLength(std::int64_t entryOffset) const
+{
+    return DESCRIPTOR_HEADER_LENGTH +
+        m_file->buffer().getInt32(static_cast<std::size_t>(entryOffset) + ENTRY_LENGTH_OFFSET);
 }
 
 void Catalog::checkWritable() const
@@ -201,6 +217,10 @@ void Catalog::growTo(std::int64_t minimumLength)
         throw ArchiveException(ArchiveErrorCode::GENERIC, "catalog is full: " + m_path);
     }
     m_file.reset();
+    if (util::DurabilityObserver* observer = util::durabilityObserver())
+    {
+        observer->beforeResize(m_path, static_cast<std::uint64_t>(newLength));
+    }
     if (::ftruncate(m_fd, newLength) != 0)
     {
         throw util::IoException(util::errnoMessage("grow catalog", m_path));
@@ -241,6 +261,8 @@ std::int64_t Catalog::addNewRecording(
     }
 
     auto buffer = m_file->buffer();
+    aboutToWrite(NEXT_RECORDING_ID_OFFSET, sizeof(std::int64_t));
+    aboutToWrite(m_nextEntryOffset, frameLength);
     const std::int64_t recordingId = buffer.getInt64(NEXT_RECORDING_ID_OFFSET);
     // The id is marked used before the entry exists: a crash in between leaves a harmless gap, never
     // an entry whose id the header would hand out again.
@@ -367,6 +389,7 @@ void Catalog::recordingStopped(std::int64_t recordingId, std::int64_t stopPositi
     {
         throw util::IllegalArgumentException("stop position below start for " + idText(recordingId));
     }
+    aboutToWrite(static_cast<std::int64_t>(at), entryLength(static_cast<std::int64_t>(at)));
     buffer.putInt64(at + STOP_TIMESTAMP, stopTimestamp);
     buffer.putInt64Ordered(at + STOP_POSITION, stopPosition);
     updateChecksum(static_cast<std::int64_t>(at));
@@ -382,6 +405,7 @@ void Catalog::stopPosition(std::int64_t recordingId, std::int64_t position)
     {
         throw util::IllegalArgumentException("stop position below start for " + idText(recordingId));
     }
+    aboutToWrite(static_cast<std::int64_t>(at), entryLength(static_cast<std::int64_t>(at)));
     buffer.putInt64Ordered(at + STOP_POSITION, position);
     updateChecksum(static_cast<std::int64_t>(at));
     sync();
@@ -397,6 +421,7 @@ void Catalog::startPosition(std::int64_t recordingId, std::int64_t position)
     {
         throw util::IllegalArgumentException("start position beyond stop for " + idText(recordingId));
     }
+    aboutToWrite(static_cast<std::int64_t>(at), entryLength(static_cast<std::int64_t>(at)));
     buffer.putInt64Ordered(at + START_POSITION, position);
     updateChecksum(static_cast<std::int64_t>(at));
     sync();
@@ -408,6 +433,7 @@ void Catalog::extendRecording(
     checkWritable();
     const auto at = static_cast<std::size_t>(offsetOf(recordingId));
     auto buffer = m_file->buffer();
+    aboutToWrite(static_cast<std::int64_t>(at), entryLength(static_cast<std::int64_t>(at)));
     buffer.putInt64(at + CONTROL_SESSION_ID, controlSessionId);
     buffer.putInt64(at + CORRELATION_ID, correlationId);
     buffer.putInt32(at + SESSION_ID, sessionId);
@@ -447,6 +473,7 @@ void Catalog::changeState(std::int64_t recordingId, RecordingState state)
         throwUnknown(recordingId);
     }
     auto buffer = m_file->buffer();
+    aboutToWrite(offset, entryLength(offset));
     buffer.putInt32Ordered(static_cast<std::size_t>(offset) + ENTRY_STATE_OFFSET, static_cast<std::int32_t>(state));
     if (state == RecordingState::DELETED)
     {
@@ -571,6 +598,10 @@ void Catalog::sync() const
     if (rc != 0)
     {
         throw util::IoException(util::errnoMessage("sync catalog", m_path));
+    }
+    if (util::DurabilityObserver* observer = util::durabilityObserver())
+    {
+        observer->afterSync(m_path);
     }
 }
 } // namespace cox::archive

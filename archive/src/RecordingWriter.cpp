@@ -1,5 +1,7 @@
 #include "cox/archive/RecordingWriter.hpp"
 
+#include "cox/util/DurabilityObserver.hpp"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -12,6 +14,7 @@
 #include "cox/codecs/frames/DataHeaderFlyweight.hpp"
 #include "cox/util/BitUtil.hpp"
 #include "cox/util/Crc32c.hpp"
+#include "cox/util/DurabilityObserver.hpp"
 #include "cox/util/Exceptions.hpp"
 
 namespace cox::archive
@@ -114,7 +117,14 @@ std::int64_t RecordingWriter::openSegment(std::int64_t base, bool mustCreate) no
                                         : ioFailure("create segment", savedErrno);
         }
     }
+    m_segmentPath.assign(path);
     struct stat info = {};
+    util::DurabilityObserver* observer = util::durabilityObserver();
+    if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_size < m_params.segmentFileLength &&
+        observer != nullptr)
+    {
+        observer->beforeResize(m_segmentPath, static_cast<std::uint64_t>(m_params.segmentFileLength));
+    }
     if (::fstat(fd, &info) != 0 ||
         (S_ISREG(info.st_mode) && info.st_size < m_params.segmentFileLength && ::ftruncate(fd, m_params.segmentFileLength) != 0))
     {
@@ -163,6 +173,10 @@ std::int64_t RecordingWriter::ioFailure(const char* what, int errnoValue) noexce
 
 std::int64_t RecordingWriter::writeFully(const std::uint8_t* data, std::int64_t length, std::int64_t fileOffset) noexcept
 {
+    if (util::DurabilityObserver* observer = util::durabilityObserver())
+    {
+        observer->beforeWrite(m_segmentPath, static_cast<std::uint64_t>(fileOffset), static_cast<std::uint64_t>(length));
+    }
     std::int64_t done = 0;
     while (done < length)
     {
@@ -190,6 +204,10 @@ std::int64_t RecordingWriter::syncData() noexcept
     if (rc != 0)
     {
         return ioFailure("sync segment", errno);
+    }
+    if (util::DurabilityObserver* observer = util::durabilityObserver())
+    {
+        observer->afterSync(m_segmentPath);
     }
     ++m_dataSyncCount;
     return 0;

@@ -11,6 +11,7 @@
 
 #include "cox/util/BitUtil.hpp"
 #include "cox/util/Exceptions.hpp"
+#include "cox/util/DurabilityObserver.hpp"
 #include "cox/util/MemoryMappedFile.hpp"
 
 namespace cox::archive::SegmentFile
@@ -166,10 +167,20 @@ void zeroTail(const std::string& path, std::int64_t offset, std::int64_t fileLen
         throw util::IoException(util::errnoMessage("open segment", path));
     }
     // Cutting then re-extending leaves the tail sparse and reading as zero, whatever was there.
+    util::DurabilityObserver* observer = util::durabilityObserver();
+    if (observer != nullptr)
+    {
+        observer->beforeResize(path, static_cast<std::uint64_t>(offset));
+        observer->beforeResize(path, static_cast<std::uint64_t>(fileLength));
+    }
     bool ok = ::ftruncate(fd, offset) == 0 && ::ftruncate(fd, fileLength) == 0;
     if (ok && syncLevel != FileSyncLevel::NONE)
     {
         ok = (syncLevel == FileSyncLevel::DATA ? ::fdatasync(fd) : ::fsync(fd)) == 0;
+        if (ok && observer != nullptr)
+        {
+            observer->afterSync(path);
+        }
     }
     const int savedErrno = errno;
     ::close(fd);

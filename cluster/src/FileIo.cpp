@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cox/util/Exceptions.hpp"
+#include "cox/util/DurabilityObserver.hpp"
 #include "cox/util/MemoryMappedFile.hpp"
 
 namespace cox::cluster::detail
@@ -96,6 +97,10 @@ std::size_t FileIo::readAt(std::uint64_t offset, void* dst, std::size_t length) 
 
 void FileIo::writeAt(std::uint64_t offset, const void* src, std::size_t length) const
 {
+    if (util::DurabilityObserver* observer = util::durabilityObserver())
+    {
+        observer->beforeWrite(m_path, offset, length);
+    }
     const auto* bytes = static_cast<const std::uint8_t*>(src);
     std::size_t total = 0;
     while (total < length)
@@ -115,6 +120,10 @@ void FileIo::writeAt(std::uint64_t offset, const void* src, std::size_t length) 
 
 void FileIo::truncate(std::uint64_t length) const
 {
+    if (util::DurabilityObserver* observer = util::durabilityObserver())
+    {
+        observer->beforeResize(m_path, length);
+    }
     if (::ftruncate(m_fd, static_cast<off_t>(length)) != 0)
     {
         throw util::IoException(util::errnoMessage("ftruncate", m_path));
@@ -138,6 +147,10 @@ void FileIo::sync(archive::FileSyncLevel level) const
     if (result != 0)
     {
         throw util::IoException(util::errnoMessage("sync", m_path));
+    }
+    if (util::DurabilityObserver* observer = util::durabilityObserver())
+    {
+        observer->afterSync(m_path);
     }
 }
 } // namespace cox::cluster::detail

@@ -12,6 +12,7 @@
 #include "cox/archive/RecordingPos.hpp"
 #include "cox/cluster/ClusterCounters.hpp"
 #include "cox/cluster/ConsensusModuleConfig.hpp"
+#include "cox/cluster/NodeStateFile.hpp"
 #include "cox/cluster/ClusterNode.hpp"
 #include "cox/cluster/client/ClusterClient.hpp"
 #include "cox/cluster/service/ClusteredService.hpp"
@@ -20,6 +21,7 @@
 #include "cox/sim/LinearizabilityChecker.hpp"
 #include "cox/sim/LogCheckers.hpp"
 #include "cox/sim/ReplicaCheckers.hpp"
+#include "cox/sim/SimDisk.hpp"
 #include "cox/sim/SimClock.hpp"
 #include "cox/transport/Aeron.hpp"
 #include "cox/transport/Header.hpp"
@@ -167,6 +169,10 @@ struct Member
     std::int64_t lastTerm = -1;
     /// Where this member's archive has recorded the log to, as last seen (kept while it is down: its files are).
     std::int64_t recordedLog = -1;
+    /// A power loss is armed (KILL at sync level >= 1): the member stops at the end of this step.
+    bool powerLossPending = false;
+    /// The candidate term its node-state file held when the power loss struck; what it holds after must not be less.
+    std::int64_t candidateTermAtStrike = -1;
     std::int64_t errors = 0;
 
     [[nodiscard]] bool isRunning() const noexcept { return node != nullptr; }
@@ -291,6 +297,15 @@ public:
         }
         std::filesystem::remove_all(m_root);
         std::filesystem::create_directories(m_root);
+        m_diskRandom = SimRandom(m_options.seed ^ 0xD15CD15CULL);
+        m_fileSyncLevel = m_options.fileSyncLevel >= 0 ? m_options.fileSyncLevel
+            : m_options.faults                          ? static_cast<std::int32_t>(m_diskRandom.nextInt(2))
+                                                        : 0;
+        m_result.fileSyncLevel = m_fileSyncLevel;
+        if (m_options.powerLoss > 0 || (m_options.powerLoss < 0 && m_fileSyncLevel >= 1))
+        {
+            m_disk = std::make_unique<SimDisk>(m_root.string());
+        }
         for (std::int32_t i = 0; i < m_options.memberCount; ++i)
         {
             const int p = BASE_PORT + i * 10;
@@ -450,6 +465,7 @@ private:
         config.startupCanvassTimeoutNs = 600'000'000;
         config.sessionTimeoutNs = 10'000'000'000;
         config.snapshotRetentionCount = 0;
+        config.fileSyncLevel = m_fileSyncLevel;
         context.threadingMode = util::ThreadingMode::INVOKER;
         context.publicationTermBufferLength = 64 * 1024;
         context.ipcTermBufferLength = 64 * 1024;
@@ -579,7 +595,12 @@ private:
         switch (event.kind)
         {
             case FaultKind::KILL:
-                if (member != nullptr)
+                if (member != nullptr && m_disk)
+                {
+                    armPowerLoss(*member);
+                    m_killed = member->id;
+                }
+                else if (member != nullptr)
                 {
                     stopMember(*member);
                     m_killed = member->id;
@@ -587,6 +608,10 @@ private:
                 break;
             case FaultKind::RESTART:
                 // Restarts whichever member the matching KILL stopped (its target may have been "the leader").
+                if (m_killed >= 0 && m_memberState[static_cast<std::size_t>(m_killed)].powerLossPending)
+                {
+                    completePowerLoss(m_memberState[static_cast<std::size_t>(m_killed)]);
+                }
                 if (m_killed >= 0 && !m_memberState[static_cast<std::size_t>(m_killed)].isRunning())
                 {
                     startMember(m_memberState[static_cast<std::size_t>(m_killed)]);
@@ -646,6 +671,72 @@ private:
         }
     }
 
+    std::string memberDirectory(const Member& member) const
+    {
+        return (m_root / ("member-" + std::to_string(member.id))).string();
+    }
+
+    std::int64_t persistedCandidateTerm(const Member& member) const
+    {
+        try
+        {
+            return cluster::NodeStateFile(memberDirectory(member), false).candidateTermId();
+        }
+        catch (const std::exception&)
+        {
+            return -1; // no node-state file yet
+        }
+    }
+
+    /// The power loss strikes at one of the next writes to the member's files (or at the end of the step if it
+    /// writes less), maybe tearing that write. From then on nothing it sends leaves the machine.
+    void armPowerLoss(Member& member)
+    {
+        member.powerLossPending = true;
+        member.candidateTermAtStrike = -1;
+        const std::int64_t writes = m_diskRandom.nextInt(1, 40);
+        const double tear = m_diskRandom.chance(0.5) ? m_diskRandom.nextDouble() : 0.0;
+        Member* target = &member;
+        m_disk->arm(memberDirectory(member), writes, tear,
+                    [this, target]
+                    {
+                        target->candidateTermAtStrike = persistedCandidateTerm(*target);
+                        for (const std::int32_t host : m_hosts)
+                        {
+                            if (host != target->id)
+                            {
+                                m_network.block(target->id, host);
+                            }
+                        }
+                    });
+    }
+
+    void completePowerLoss(Member& member)
+    {
+        member.powerLossPending = false;
+        if (!m_disk->hasStruck(memberDirectory(member)))
+        {
+            member.candidateTermAtStrike = persistedCandidateTerm(member);
+        }
+        stopMember(member);
+        m_result.writesUndone += m_disk->powerLoss(memberDirectory(member));
+        ++m_result.powerLosses;
+        for (const std::int32_t host : m_hosts)
+        {
+            if (host != member.id)
+            {
+                m_network.unblock(member.id, host);
+            }
+        }
+        const std::int64_t after = persistedCandidateTerm(member);
+        if (after < member.candidateTermAtStrike)
+        {
+            fail("member " + std::to_string(member.id) + " lost its vote in a power loss: its node-state file held " +
+                 "candidate term " + std::to_string(member.candidateTermAtStrike) + ", and " + std::to_string(after) +
+                 " after it");
+        }
+    }
+
     void doStep(bool issueRequests)
     {
         m_time.advance(m_options.stepNs);
@@ -654,6 +745,13 @@ private:
             if (member.isRunning() && !member.paused)
             {
                 member.node->doWork();
+            }
+        }
+        for (auto& member : m_memberState)
+        {
+            if (member.powerLossPending)
+            {
+                completePowerLoss(member);
             }
         }
         for (auto& client : m_clients)
@@ -1157,6 +1255,10 @@ private:
     std::map<std::string, std::string> m_lastWritten;
     std::int32_t m_killed = -1;
     std::int32_t m_paused = -1;
+    std::int32_t m_fileSyncLevel = 0;
+    /// Draws of the disk model, apart from m_random so that turning it on does not change a seed's schedule.
+    SimRandom m_diskRandom{0};
+    std::unique_ptr<SimDisk> m_disk;
 };
 
 std::vector<FaultEvent> Simulation::drawSchedule(const SimulationOptions& options)

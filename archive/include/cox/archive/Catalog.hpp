@@ -167,6 +167,9 @@ private:
     void updateChecksum(std::int64_t entryOffset);
     void sync() const;
     void checkWritable() const;
+    /// Tells the durability observer (if any) the bytes a store through the mapping is about to change.
+    void aboutToWrite(std::int64_t offset, std::int64_t length) const;
+    [[nodiscard]] std::int64_t entryLength(std::int64_t entryOffset) const;
 
     std::string m_path;
     Options m_options;

@@ -117,6 +117,7 @@ private:
     std::vector<std::uint8_t> m_scratch;
     std::int64_t m_position;
     std::int64_t m_segmentBase = NULL_POSITION;
+    std::string m_segmentPath;
     int m_fd = -1;
     bool m_failed = false;
     int m_lastErrno = 0;

@@ -68,6 +68,14 @@ struct SimulationOptions
     /// never back). false leaves only the histories checked at the end: the negative control uses it to show those
     /// checkers catch a broken commit rule on their own.
     bool stepInvariants = true;
+    /// The members' file sync level (archive and cluster). -1: drawn from the seed, 0 or 1, when there are faults
+    /// (0 without). At 1 and above every kill is a power loss on the simulated disk (SimDisk): whatever a member
+    /// had not synced is lost, the loss may strike in the middle of its work, and the write it strikes may be torn.
+    /// At 0 a kill is a process crash: the page cache (the files) survives, as Aeron's default durability assumes.
+    std::int32_t fileSyncLevel = -1;
+    /// Kills are power losses: -1 when the sync level is 1 or more; 1 always (at sync level 0 that loses what a
+    /// member acknowledged, which the checkers must then catch: the disk model's own negative control); 0 never.
+    std::int32_t powerLoss = -1;
 };
 
 struct SimulationResult
@@ -85,6 +93,10 @@ struct SimulationResult
     std::uint64_t traceHash = 0;
     std::vector<FaultEvent> schedule;
     NetworkStats network;
+    std::int32_t fileSyncLevel = 0;
+    /// Power losses on the simulated disk, and the unsynced writes and resizes they undid.
+    std::int64_t powerLosses = 0;
+    std::int64_t writesUndone = 0;
     std::int64_t operations = 0;
     std::int64_t acknowledged = 0;
     std::int64_t indeterminate = 0;
