@@ -465,6 +465,7 @@ private:
         config.startupCanvassTimeoutNs = 600'000'000;
         config.sessionTimeoutNs = 10'000'000'000;
         config.snapshotRetentionCount = 0;
+        config.replicationProgressTimeoutNs = 1'000'000'000; // scaled down with the heartbeat timeout
         config.fileSyncLevel = m_fileSyncLevel;
         context.threadingMode = util::ThreadingMode::INVOKER;
         context.publicationTermBufferLength = 64 * 1024;

@@ -12,6 +12,8 @@ struct RegressionSeed
 {
     std::uint64_t seed;
     const char* found;
+    /// Sync level 0 with every kill a power loss: members come back with nothing and rejoin from empty.
+    bool emptyAfterKill = false;
 };
 
 class SimulationRegressionTest : public ::testing::TestWithParam<RegressionSeed>
@@ -22,6 +24,11 @@ TEST_P(SimulationRegressionTest, shouldPassTheSeedThatOnceFailed)
 {
     SimulationOptions options;
     options.seed = GetParam().seed;
+    if (GetParam().emptyAfterKill)
+    {
+        options.fileSyncLevel = 0;
+        options.powerLoss = 1;
+    }
     const SimulationResult result = Simulation(options).run();
 
     std::string failures;
@@ -54,7 +61,14 @@ INSTANTIATE_TEST_SUITE_P(
         RegressionSeed{439, "new leader committed its tail before a quorum had it"},
         // A follower's position from its canvass in an older term (a tail it then truncated) was kept, by max,
         // when it reported its first position in the new term, and counted towards the quorum.
-        RegressionSeed{1904, "a position from another term counted towards the quorum"}),
+        RegressionSeed{1904, "a position from another term counted towards the quorum"},
+        // Members that lost everything and rejoined from an empty directory. The first retried a log replication
+        // the leader's archive refused (a replay to it still draining) only after 10 s; the second took the
+        // snapshot recording it had just copied for its log (a stale REPLICATE signal); the third waited out the
+        // progress timeout on a replication that had already failed.
+        RegressionSeed{60, "a refused log replication never retried", true},
+        RegressionSeed{66, "the copied snapshot's recording taken for the log", true},
+        RegressionSeed{69, "a failed log replication waited on", true}),
     [](const ::testing::TestParamInfo<RegressionSeed>& param) { return "seed" + std::to_string(param.param.seed); });
 } // namespace
 } // namespace cox::sim

@@ -701,6 +701,10 @@ int ConsensusModuleAgent::slowTick(std::int64_t nowNs)
     {
         m_errorCounter->setOrdered(m_errorCounter->get() + 1);
         std::cerr << "consensus-module: archive error: " << archiveError << std::endl;
+        if (m_election)
+        {
+            m_election->onArchiveError(archiveError);
+        }
     }
     work += processRejectedSessions(nowNs);
     if (m_election == nullptr && m_electionRestartDeadlineNs < 0 && isMultiMember() && !m_snapshotRetrieval)

@@ -742,6 +742,15 @@ void Election::sendNewLeadershipTerm(std::int32_t memberId, std::int64_t logLead
     m_agent.sendNewLeadershipTerm(memberId, logLeadershipTermId, m_isNodeStartup, nowNs);
 }
 
+void Election::onArchiveError(const std::string& message)
+{
+    if (m_state == ElectionState::FOLLOWER_LOG_REPLICATION && m_replicationStarted &&
+        message.find("replication " + std::to_string(m_replicationId)) != std::string::npos)
+    {
+        m_replicationError = message;
+    }
+}
+
 int Election::followerLogReplication(std::int64_t nowNs)
 {
     auto& agent = m_agent;
@@ -753,10 +762,14 @@ int Election::followerLogReplication(std::int64_t nowNs)
         params.stopPosition = termBase;
         params.dstRecordingId = agent.m_logRecordingId;
         params.replicationChannel = withParam("aeron:udp", "endpoint", agent.m_thisMember->catchupEndpoint);
-        agent.m_archive->replicate(m_leaderTerm->leaderRecordingId, agent.m_context.archiveControlStreamId,
-                                   withParam(agent.m_config.leaderArchiveControlChannel, "endpoint",
-                                             leader->archiveEndpoint),
-                                   params);
+        // A REPLICATE signal seen before (a snapshot this member copied at start) names another recording.
+        agent.m_replicatedRecordingId = RecordingLog::NULL_VALUE;
+        m_replicationId = agent.m_archive->replicate(m_leaderTerm->leaderRecordingId,
+                                                     agent.m_context.archiveControlStreamId,
+                                                     withParam(agent.m_config.leaderArchiveControlChannel, "endpoint",
+                                                               leader->archiveEndpoint),
+                                                     params);
+        m_replicationError.clear();
         m_replicationStarted = true;
         std::cout << "election: member " << agent.m_thisMember->id << " replicating the leader's log from "
                   << m_appendPosition << " to " << termBase << std::endl;
@@ -775,7 +788,20 @@ int Election::followerLogReplication(std::int64_t nowNs)
         transitionTo(ElectionState::CANVASS, nowNs);
         return 1;
     }
-    if (nowNs - m_stateEnteredNs > agent.m_config.replicationProgressTimeoutNs)
+    if (!m_replicationError.empty())
+    {
+        // E.g. the leader's archive could not start the replay yet (an earlier one to this member still drains):
+        // a new election asks again rather than wait out the progress timeout.
+        m_replicationStarted = false;
+        throw util::IllegalStateException("log replication from the leader failed: " + m_replicationError);
+    }
+    const std::int64_t replicated = agent.m_logRecordingId >= 0 ? recordedLogPosition() : NULL_POSITION;
+    if (replicated > m_replicationProgressPosition || m_replicationProgressNs < m_stateEnteredNs)
+    {
+        m_replicationProgressPosition = replicated;
+        m_replicationProgressNs = nowNs;
+    }
+    if (nowNs - m_replicationProgressNs > agent.m_config.replicationProgressTimeoutNs)
     {
         throw util::IllegalStateException("log replication from the leader made no progress within " +
                                           std::to_string(agent.m_config.replicationProgressTimeoutNs / 1'000'000) +

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <optional>
 
 #include "consensus/ConsensusPublisher.hpp"
@@ -38,6 +39,8 @@ public:
     Election& operator=(const Election&) = delete;
 
     int doWork(std::int64_t nowNs);
+    /// An archive error for this member's client: fails a log replication it names (the election restarts).
+    void onArchiveError(const std::string& message);
     [[nodiscard]] bool isClosed() const noexcept { return m_state == ElectionState::CLOSED; }
     [[nodiscard]] ElectionState state() const noexcept { return m_state; }
 
@@ -116,6 +119,10 @@ private:
     bool m_termAppended = false;
     /// Leader: its log holds entries of earlier terms after what it knew committed; applied in LEADER_READY.
     bool m_uncommittedTail = false;
+    std::int64_t m_replicationId = -1;
+    std::int64_t m_replicationProgressPosition = -1;
+    std::int64_t m_replicationProgressNs = -1;
+    std::string m_replicationError;
     std::int64_t m_tailStartPosition = 0;
 };
 } // namespace cox::cluster
