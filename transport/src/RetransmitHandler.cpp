@@ -47,6 +47,7 @@ RetransmitHandler::Action* RetransmitHandler::startAction(std::int32_t termId, s
     }
 
     Action& action = *freeSlot;
+    ++m_activeCount;
     action.termId = termId;
     action.termOffset = termOffset;
     action.length = std::min(length, termLength - termOffset);
@@ -80,7 +81,6 @@ void RetransmitHandler::linger(Action& action, std::int64_t nowNs) const noexcep
 
 std::int32_t RetransmitHandler::activeActionCount() const noexcept
 {
-    return static_cast<std::int32_t>(
-        std::count_if(m_actions.begin(), m_actions.end(), [](const Action& a) { return a.state != State::INACTIVE; }));
+    return m_activeCount;
 }
 } // namespace cox::transport

@@ -323,7 +323,11 @@ std::int64_t ConsensusModuleAgent::recordConsensusModuleSnapshot()
             .correlationId(session->correlationId)
             .openedLogPosition(session->openedLogPosition)
             .timeOfLastActivity(0)
-            .closeReason(static_cast<cc::CloseReason>(session->closeReason))
+            // As Aeron: a close reason only for a session the leader is closing (NULL_VALUE while it is open), so
+            // that it is restored CLOSING and its close still reaches the log.
+            .closeReason(session->state == ClusterSession::State::CLOSING
+                             ? static_cast<cc::CloseReason>(session->closeReason)
+                             : cc::CloseReason::NULL_VALUE)
             .responseStreamId(session->responseStreamId)
             .putResponseChannel(session->responseChannel);
         snapshot.offer(buffer.data(), encodedLength(encoder));
@@ -429,11 +433,14 @@ void ConsensusModuleAgent::loadConsensusModuleSnapshot(std::int64_t recordingId)
                 session->id = decoder.clusterSessionId();
                 session->correlationId = decoder.correlationId();
                 session->openedLogPosition = decoder.openedLogPosition();
-                session->closeReason = static_cast<CloseReason>(decoder.closeReasonRaw());
+                const std::int32_t closeReason = decoder.closeReasonRaw();
+                const bool closing = closeReason >= static_cast<std::int32_t>(CloseReason::CLIENT_ACTION) &&
+                    closeReason <= static_cast<std::int32_t>(CloseReason::TIMEOUT);
+                session->closeReason = closing ? static_cast<CloseReason>(closeReason) : CloseReason::CLIENT_ACTION;
                 session->responseStreamId = decoder.responseStreamId();
                 session->responseChannel = std::string(decoder.responseChannel());
                 session->timeOfLastActivityNs = m_nowNs;
-                session->state = ClusterSession::State::OPEN;
+                session->state = closing ? ClusterSession::State::CLOSING : ClusterSession::State::OPEN;
                 m_sessions[session->id] = std::move(session);
                 ++sessions;
                 return false;

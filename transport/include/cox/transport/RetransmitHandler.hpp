@@ -78,6 +78,10 @@ public:
     template <typename ResendHandler> int processTimeouts(std::int64_t nowNs, ResendHandler&& resend)
     {
         int resends = 0;
+        if (m_activeCount == 0)
+        {
+            return 0; // the common case, every sender duty cycle for every publication: no scan of the pool
+        }
         for (Action& action : m_actions)
         {
             if (action.state == State::DELAYED && nowNs >= action.expiryNs)
@@ -89,6 +93,7 @@ public:
             else if (action.state == State::LINGERING && nowNs >= action.expiryNs)
             {
                 action.state = State::INACTIVE;
+                --m_activeCount;
             }
         }
         return resends;
@@ -117,5 +122,6 @@ private:
     std::int64_t m_lingerNs;
     std::int64_t m_invalidNakCount = 0;
     std::int64_t m_poolOverflowCount = 0;
+    std::int32_t m_activeCount = 0;
 };
 } // namespace cox::transport
