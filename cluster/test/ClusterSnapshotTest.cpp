@@ -277,6 +277,12 @@ TEST(ClusterSnapshotTest, shouldKeepSessionsAcrossASnapshotAndAMemberRestart)
     ASSERT_NE(nullptr, client);
     sendEchoes(cluster, *client, listener, 5, "a");
     ASSERT_TRUE(takeSnapshot(cluster, 0, {0, 1, 2}, 1));
+    // Counter 234 (total max snapshot duration) holds how long that snapshot took on each member.
+    for (int member = 0; member < 3; ++member)
+    {
+        EXPECT_GT(cluster.counter(member, ClusterCounters::CLUSTER_TOTAL_MAX_SNAPSHOT_DURATION_TYPE_ID), 0)
+            << "member " << member;
+    }
     cluster.stopMember(2);
     cluster.startMember(2);
     ASSERT_TRUE(cluster.awaitCondition([&] { return cluster.service(2).loadedSnapshot; }, 20s, "follower restarted"));
