@@ -173,6 +173,29 @@ TEST_F(ImageTest, shouldNotStartAFragmentAtOrBeyondTheBoundedPollLimit)
     EXPECT_EQ(count, 4);
 }
 
+TEST_F(ImageTest, shouldStopABoundedControlledPollAtTheLimitOrWhenTheHandlerBreaks)
+{
+    auto image = addImage();
+    for (const char* message : {"a", "b", "SNAPSHOT", "c", "d"})
+    {
+        ASSERT_GT(offer(message), 0); // 64 bytes each
+    }
+    std::vector<std::string> seen;
+    // The consensus module's shape: consume up to a limit, stopping right behind a marker entry.
+    const auto untilMarker = [&](const cox::util::AtomicBuffer& b, std::int32_t o, std::int32_t l, const Header&)
+    {
+        seen.push_back(text(b, o, l));
+        return seen.back() == "SNAPSHOT" ? ControlledPollAction::BREAK : ControlledPollAction::CONTINUE;
+    };
+    EXPECT_EQ(image->boundedControlledPoll(untilMarker, 1'000, 10), 3);
+    EXPECT_EQ(image->position(), 192) << "the marker is consumed, nothing after it";
+    EXPECT_EQ(image->boundedControlledPoll(untilMarker, 192, 10), 0) << "nothing starts at the limit";
+    EXPECT_EQ(image->boundedControlledPoll(untilMarker, 200, 10), 1) << "a fragment starting before it is whole";
+    EXPECT_EQ(image->position(), 256);
+    EXPECT_EQ(image->boundedControlledPoll(untilMarker, 1'000, 10), 1);
+    EXPECT_EQ(seen, (std::vector<std::string>{"a", "b", "SNAPSHOT", "c", "d"}));
+}
+
 TEST_F(ImageTest, shouldReportEndOfStreamOnceConsumedToIt)
 {
     auto image = addImage();

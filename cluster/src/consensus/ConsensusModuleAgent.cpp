@@ -886,20 +886,16 @@ int ConsensusModuleAgent::pollLog(std::int64_t limitPosition)
     {
         return 0; // the log waits at the snapshot's position until the snapshot is taken
     }
-    int fragments = 0;
-    // One fragment at a time so a SNAPSHOT entry stops the poll right behind it.
-    while (fragments < m_config.logFragmentLimit && !m_pendingSnapshot)
-    {
-        const int polled = m_logImage->boundedPoll(
-            [this](const util::AtomicBuffer& buffer, std::int32_t offset, std::int32_t length,
-                   const transport::Header& header) { m_logAssembler->onFragment(buffer, offset, length, header); },
-            limitPosition, 1);
-        if (polled == 0)
+    // A SNAPSHOT entry stops the poll right behind it: the log waits there until the snapshot is taken.
+    const int fragments = m_logImage->boundedControlledPoll(
+        [this](const util::AtomicBuffer& buffer, std::int32_t offset, std::int32_t length,
+               const transport::Header& header)
         {
-            break;
-        }
-        fragments += polled;
-    }
+            m_logAssembler->onFragment(buffer, offset, length, header);
+            return m_pendingSnapshot ? transport::ControlledPollAction::BREAK
+                                     : transport::ControlledPollAction::CONTINUE;
+        },
+        limitPosition, m_config.logFragmentLimit);
     const std::int64_t position = m_logImage->position();
     if (position > m_logAdapterPosition)
     {

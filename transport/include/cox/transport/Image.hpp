@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "cox/transport/ControlledPollAction.hpp"
 #include "cox/transport/FrameDescriptor.hpp"
@@ -102,17 +104,31 @@ public:
     /// stop), COMMIT (consumed, position published now), CONTINUE (consumed, position published at the end).
     template <typename Handler> int controlledPoll(Handler&& handler, int fragmentLimit)
     {
+        return boundedControlledPoll(std::forward<Handler>(handler), std::numeric_limits<std::int64_t>::max(),
+                                     fragmentLimit);
+    }
+
+    /// As controlledPoll, but starts no fragment at or beyond limitPosition (Aeron's boundedControlledPoll).
+    template <typename Handler>
+    int boundedControlledPoll(Handler&& handler, std::int64_t limitPosition, int fragmentLimit)
+    {
         if (isClosed())
         {
             return 0;
         }
         std::int64_t initialPosition = m_subscriberPosition.get();
+        if (initialPosition >= limitPosition)
+        {
+            return 0;
+        }
         std::int32_t initialOffset = offsetInTerm(initialPosition);
         std::int32_t offset = initialOffset;
         const util::AtomicBuffer& term = termBuffer(initialPosition);
-        const auto capacity = static_cast<std::int32_t>(term.capacity());
+        const auto capacity = static_cast<std::int64_t>(term.capacity());
+        const auto limitOffset =
+            static_cast<std::int32_t>(std::min(capacity, limitPosition - initialPosition + initialOffset));
         int fragmentsRead = 0;
-        while (fragmentsRead < fragmentLimit && offset < capacity)
+        while (fragmentsRead < fragmentLimit && offset < limitOffset)
         {
             const std::int32_t frameLength = FrameDescriptor::frameLengthChecked(term, offset);
             if (frameLength <= 0)
