@@ -168,6 +168,35 @@ ClientOptions parseClientOptions(const std::vector<std::string>& args)
             options.seed = static_cast<std::uint64_t>(
                 parseWhole(arg, valueOf(args, i), 0, std::numeric_limits<std::int64_t>::max()));
         }
+        else if (arg == "--history")
+        {
+            options.historyFile = valueOf(args, i);
+            options.keepGoing = true;
+        }
+        else if (arg == "--client-id")
+        {
+            options.clientId = parseWhole(arg, valueOf(args, i), 1, 1'000'000);
+        }
+        else if (arg == "--key-prefix")
+        {
+            options.keyPrefix = valueOf(args, i);
+            if (options.keyPrefix.empty() || options.keyPrefix.size() > 32)
+            {
+                throw util::IllegalArgumentException("--key-prefix needs 1 to 32 characters");
+            }
+        }
+        else if (arg == "--op-timeout")
+        {
+            options.opTimeoutSeconds = parseSeconds(arg, valueOf(args, i), 0.01);
+        }
+        else if (arg == "--keep-going")
+        {
+            options.keepGoing = true;
+        }
+        else if (arg == "--idle-seconds")
+        {
+            options.idleSeconds = parseSeconds(arg, valueOf(args, i), 0.1);
+        }
         else
         {
             throw util::IllegalArgumentException("unknown option '" + arg + "' (see --help)");
@@ -180,6 +209,10 @@ ClientOptions parseClientOptions(const std::vector<std::string>& args)
     if (!options.help && options.egressEndpoint.empty())
     {
         throw util::IllegalArgumentException("--egress is required, e.g. --egress localhost:20140");
+    }
+    if (options.keepGoing && options.workload != WorkloadKind::KV)
+    {
+        throw util::IllegalArgumentException("--history and --keep-going need --workload kv");
     }
     return options;
 }
@@ -200,6 +233,17 @@ std::string clientUsage()
            "  --seed S                workload seed (42)\n"
            "  --connect-timeout S     keep trying to connect this long (30)\n"
            "  --drain-timeout S       wait this long for the last responses (10)\n"
+           "\n"
+           "Fault tests (tests/system):\n"
+           "  --history FILE          record every kv request (invoke/complete on CLOCK_MONOTONIC, outcome) as a\n"
+           "                          cox::sim history for cox-check-history; implies --keep-going\n"
+           "  --keep-going            record unanswered requests as indeterminate and carry on across failovers,\n"
+           "                          reconnecting if the session is closed; exit 0 unless no session at all\n"
+           "  --client-id N           the id recorded for this client (1)\n"
+           "  --key-prefix P          history mode: key names start with P; clients with one prefix share keys (k)\n"
+           "  --op-timeout S          history mode: stop waiting for a response after S seconds (5)\n"
+           "  --idle-seconds S        connect, then stay silent S seconds; exit 0 only if the cluster closed the\n"
+           "                          session by then (session timeout test)\n"
            "\n"
            "With --rate, latency is measured from each request's scheduled send time, so a stall is not hidden\n"
            "(coordinated omission). Exit status: 0 when every response checked out, 1 on any mismatch or lost\n"

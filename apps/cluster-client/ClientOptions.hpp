@@ -40,6 +40,20 @@ struct ClientOptions
     double connectTimeoutSeconds = 30.0;
     /// How long to wait for the last responses after the run before calling them lost.
     double drainTimeoutSeconds = 10.0;
+    /// Where to write every kv request as a cox::sim history (empty: no history). With a history the client
+    /// records instead of checking against its model, and keeps going across failovers and session loss.
+    std::string historyFile;
+    /// The client id recorded in the history; clients of one test need distinct ids.
+    std::int64_t clientId = 1;
+    /// History mode: key names start with this (clients with the same prefix share keys).
+    std::string keyPrefix = "k";
+    /// History mode: give up waiting for a response after this long (the request stays indeterminate).
+    double opTimeoutSeconds = 5.0;
+    /// Keep running across failovers and closed sessions (reconnecting) rather than exit; implied by --history.
+    bool keepGoing = false;
+    /// Connect, then send nothing (not even keep-alives) for this long; exit 0 only if the cluster closed the
+    /// session in that time. 0: off.
+    double idleSeconds = 0.0;
     bool help = false;
 };
 

@@ -1,6 +1,7 @@
 // coxswain-client: connects to a cluster, runs a checked kv or echo workload, prints throughput and latency.
 
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -9,9 +10,11 @@
 #include <vector>
 
 #include "ClientOptions.hpp"
+#include "HistoryRunner.hpp"
 #include "LoadRunner.hpp"
 #include "Workload.hpp"
 #include "cox/cluster/client/ClusterClient.hpp"
+#include "cox/sim/HistoryFile.hpp"
 #include "cox/transport/Aeron.hpp"
 #include "cox/transport/MediaDriver.hpp"
 #include "cox/util/Exceptions.hpp"
@@ -25,6 +28,13 @@ constexpr int EXIT_CHECK_FAILED = 1;
 constexpr int EXIT_USAGE = 2;
 constexpr int EXIT_NOT_CONNECTED = 3;
 constexpr std::int64_t MAX_CONNECT_ATTEMPT_NS = 5'000'000'000;
+
+volatile std::sig_atomic_t stopRequested = 0;
+
+void onStopSignal(int)
+{
+    stopRequested = 1;
+}
 
 /// An embedded driver the client drives from its own thread (invoker mode), so the client is one thread.
 struct ClientTransport
@@ -97,8 +107,105 @@ std::unique_ptr<cox::cluster::ClusterClient> connect(const ClientOptions& option
                                                 std::to_string(options.connectTimeoutSeconds) + " s: " + lastError);
 }
 
+/// History mode: records every request, carries on across failovers, writes the history at the end (also after
+/// SIGTERM or SIGINT, which end the run early).
+int runHistory(const ClientOptions& options)
+{
+    ClientTransport transport;
+    cox::util::SystemNanoClock clock;
+    HistoryRunner runner(options, clock);
+    std::signal(SIGTERM, onStopSignal);
+    std::signal(SIGINT, onStopSignal);
+    runner.stopWhen(&stopRequested);
+    bool everConnected = false;
+    const HistoryRunResult result = runner.run(
+        [&]()
+        {
+            auto client = connect(options, transport, runner, clock);
+            if (!everConnected)
+            {
+                std::cout << "coxswain-client: connected, session " << client->clusterSessionId() << ", leader member "
+                          << client->leaderMemberId() << std::endl;
+            }
+            else
+            {
+                std::cout << "coxswain-client: reconnected, session " << client->clusterSessionId() << std::endl;
+            }
+            everConnected = true;
+            return client;
+        });
+    if (!options.historyFile.empty())
+    {
+        cox::sim::saveHistory(options.historyFile, runner.history());
+    }
+    std::cout << "coxswain-client: history client " << options.clientId << ": " << result.operations
+              << " requests, " << result.acknowledged << " acknowledged, " << result.indeterminate
+              << " indeterminate; " << result.newLeaders << " new leaders, " << result.failoverLost
+              << " lost in failover, " << result.reconnects << " reconnects, " << result.unmatched
+              << " unmatched and " << result.undecodable << " undecodable responses" << std::endl;
+    std::cout << "{\"client\":" << options.clientId << ",\"operations\":" << result.operations
+              << ",\"acknowledged\":" << result.acknowledged << ",\"indeterminate\":" << result.indeterminate
+              << ",\"new_leaders\":" << result.newLeaders << ",\"reconnects\":" << result.reconnects
+              << ",\"connected\":" << (everConnected ? "true" : "false") << "}" << std::endl;
+    if (!everConnected)
+    {
+        return EXIT_NOT_CONNECTED;
+    }
+    return result.undecodable == 0 && result.unmatched == 0 ? 0 : EXIT_CHECK_FAILED;
+}
+
+/// Connects and stays silent: the cluster must close the session after its session timeout.
+int runIdle(const ClientOptions& options)
+{
+    struct Listener final : cox::cluster::EgressListener
+    {
+        void onMessage(std::int64_t, std::int64_t, const cox::util::AtomicBuffer&, std::int32_t, std::int32_t,
+                       const cox::transport::Header&) override
+        {
+        }
+    };
+    ClientTransport transport;
+    cox::util::SystemNanoClock clock;
+    Listener listener;
+    std::unique_ptr<cox::cluster::ClusterClient> client;
+    try
+    {
+        client = connect(options, transport, listener, clock);
+    }
+    catch (const cox::cluster::ClusterException& ex)
+    {
+        std::cerr << "coxswain-client: " << ex.what() << std::endl;
+        return EXIT_NOT_CONNECTED;
+    }
+    std::cout << "coxswain-client: connected, session " << client->clusterSessionId() << "; idle for "
+              << options.idleSeconds << " s" << std::endl;
+    const std::int64_t startNs = clock.nanoTime();
+    const std::int64_t endNs = startNs + static_cast<std::int64_t>(options.idleSeconds * 1e9);
+    while (clock.nanoTime() < endNs && !client->isClosed())
+    {
+        if (client->pollEgress() == 0)
+        {
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+    }
+    const bool closed = client->isClosed();
+    std::cout << "coxswain-client: session " << (closed ? "closed by the cluster after " : "still open after ")
+              << static_cast<double>(clock.nanoTime() - startNs) / 1e9 << " s" << std::endl;
+    client->close();
+    return closed ? 0 : EXIT_CHECK_FAILED;
+}
+
 int run(const ClientOptions& options)
 {
+    if (options.idleSeconds > 0.0)
+    {
+        return runIdle(options);
+    }
+    if (options.keepGoing)
+    {
+        return runHistory(options);
+    }
+
     ClientTransport transport;
     cox::util::SystemNanoClock clock;
     LoadRunner runner(options, clock);
