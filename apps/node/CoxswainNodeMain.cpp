@@ -67,6 +67,7 @@ int run(const cox::apps::node::NodeOptions& options)
     context.services = hosted.services();
     context.threadingMode = cox::apps::node::threadingModeOf(config.nodeThreadingMode);
     context.idleStrategy = config.nodeIdleStrategy;
+    context.archiveChecksums = config.nodeArchiveChecksums;
     context.errorHandler = [memberId](const std::exception& ex)
     { std::fprintf(stderr, "coxswain-node[%d]: error: %s\n", memberId, ex.what()); };
 

@@ -164,6 +164,10 @@ const std::vector<Field>& fields()
          "thread); the driver and archive each keep one thread."},
         {"node.idle-strategy", Kind::STRING, &C::nodeIdleStrategy,
          "coxswain-node: how idle agent threads wait: `backoff`, `sleeping`, `yielding`, `busy-spin` or `noop`."},
+        {"node.archive-checksums", Kind::BOOL, &C::nodeArchiveChecksums,
+         "coxswain-node: CRC-32C of every recorded frame (log and snapshots), checked on replay, so a flipped bit "
+         "in a segment or snapshot file stops a replay instead of being applied "
+         "(aeron.archive.record.checksum / replay.checksum)."},
     };
     return FIELDS;
 }

@@ -657,8 +657,26 @@ int ConsensusModuleAgent::updateCatchups(std::int64_t nowNs)
     return work;
 }
 
+int ConsensusModuleAgent::reconnectArchiveAfter(const std::string& error)
+{
+    // The archive dropped this module's control session (the process was paused past the archive's timeout, say):
+    // it refuses every request on it ("unknown controlSessionId"), often without an answer the client could see
+    // ("response not received"). Connect again; recordings and replays live on in the archive.
+    if (error.find("unknown controlSessionId") == std::string::npos &&
+        error.find("response not received") == std::string::npos)
+    {
+        return 0;
+    }
+    std::cerr << "consensus-module: member " << m_thisMember->id << " reconnects to its archive after: " << error
+              << std::endl;
+    m_archive.reset();
+    connectArchive();
+    return 1;
+}
+
 void ConsensusModuleAgent::onElectionError(const std::exception& error, std::int64_t nowNs)
 {
+    static_cast<void>(reconnectArchiveAfter(error.what()));
     // As Aeron: count it and start the election again from INIT, after a pause so a persistent fault (a peer
     // not up yet, a refused archive request) is not retried in a tight loop.
     m_errorCounter->setOrdered(m_errorCounter->get() + 1);
@@ -696,6 +714,13 @@ int ConsensusModuleAgent::slowTick(std::int64_t nowNs)
         m_markFileUpdateDeadlineNs = nowNs + MARK_FILE_UPDATE_INTERVAL_NS;
         m_markFile->updateActivityTimestamp(m_context.epochClock->time());
     }
+    if (nowNs >= m_archiveKeepAliveDeadlineNs)
+    {
+        // The archive closes a control session that sends nothing for its connect timeout; a stable term can go
+        // much longer than that without an archive request.
+        m_archiveKeepAliveDeadlineNs = nowNs + ARCHIVE_KEEP_ALIVE_INTERVAL_NS;
+        static_cast<void>(m_archive->archiveProxy().keepAlive(-1, m_archive->controlSessionId()));
+    }
     const std::string archiveError = m_archive->pollForErrorResponse();
     if (!archiveError.empty())
     {
@@ -705,6 +730,7 @@ int ConsensusModuleAgent::slowTick(std::int64_t nowNs)
         {
             m_election->onArchiveError(archiveError);
         }
+        work += reconnectArchiveAfter(archiveError);
     }
     work += processRejectedSessions(nowNs);
     if (m_election == nullptr && m_electionRestartDeadlineNs < 0 && isMultiMember() && !m_snapshotRetrieval)

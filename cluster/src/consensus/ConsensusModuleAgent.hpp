@@ -143,6 +143,8 @@ private:
     void startRecovery(std::int64_t nowNs);
     void createCounters();
     void connectArchive();
+    /// Connects to the archive again if error says it dropped this module's control session; 1 if it did.
+    int reconnectArchiveAfter(const std::string& error);
     void createChannels();
     void allocateRecoveryState();
     [[nodiscard]] std::string ingressChannelFor(const ClusterMember& member) const;
@@ -374,6 +376,8 @@ private:
     ConsensusModuleState m_state = ConsensusModuleState::INIT;
     std::int64_t m_slowTickDeadlineNs = 0;
     std::int64_t m_markFileUpdateDeadlineNs = 0;
+    static constexpr std::int64_t ARCHIVE_KEEP_ALIVE_INTERVAL_NS = 1'000'000'000;
+    std::int64_t m_archiveKeepAliveDeadlineNs = 0;
     std::int64_t m_nowNs = 0;
     /// Epoch nanoseconds minus the nano clock, taken at start: cluster time is nowNs plus this.
     std::int64_t m_epochOffsetNs = 0;

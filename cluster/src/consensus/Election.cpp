@@ -376,6 +376,13 @@ void Election::onRequestVote(std::int64_t logLeadershipTermId, std::int64_t logP
         vote(candidateMemberId, candidateTermId, false);
         return;
     }
+    if (m_state == ElectionState::LEADER_READY)
+    {
+        // A newer term with a log as recent as ours: this term never started; give way (the election restarts and
+        // the candidate's next request gets a vote).
+        m_newerTermSeen = true;
+        return;
+    }
     if (m_state == ElectionState::CANVASS || m_state == ElectionState::NOMINATE ||
         m_state == ElectionState::CANDIDATE_BALLOT || m_state == ElectionState::FOLLOWER_BALLOT)
     {
@@ -595,15 +602,17 @@ int Election::leaderInit(std::int64_t nowNs)
     agent.m_termBaseLogPosition = termBase;
     agent.m_leadershipTermIdCounter->setOrdered(m_candidateTermId);
     agent.m_leaderMember = agent.m_thisMember;
-    agent.role(Role::LEADER);
     m_tailStartPosition = agent.m_logAdapterPosition;
     m_uncommittedTail = m_tailStartPosition < termBase;
     agent.m_logAdapterPosition = termBase;
     m_termAppended = false;
     if (!m_uncommittedTail)
     {
+        agent.role(Role::LEADER);
         joinLogAsLeader();
     }
+    // With a tail to apply first the member leads only once its services have replayed it: as LEADER they would
+    // answer the replayed requests (again) and connect to clients mid-replay. Until then it stays CANDIDATE.
     transitionTo(ElectionState::LEADER_READY, nowNs);
     return 1;
 }
@@ -633,6 +642,7 @@ int Election::applyUncommittedTail(std::int64_t nowNs)
     {
         m_logReplay.reset();
         m_uncommittedTail = false;
+        agent.role(Role::LEADER);
         joinLogAsLeader();
         ++work;
     }
@@ -706,6 +716,17 @@ int Election::leaderReady(std::int64_t nowNs)
     }
     const bool everyone = ready >= alive;
     const bool waitedLongEnough = nowNs - m_stateEnteredNs >= agent.m_config.electionTimeoutNs;
+    if (!quorum && nowNs - m_stateEnteredNs > agent.m_config.leaderHeartbeatTimeoutNs)
+    {
+        // No quorum joined this term in time (partitioned, or the others moved on to a newer term): a leader that
+        // waits here forever would hold its members' votes hostage and never step down.
+        throw util::IllegalStateException("no quorum joined term " + std::to_string(agent.m_leadershipTermId) +
+                                          " within the leader heartbeat timeout");
+    }
+    if (m_newerTermSeen)
+    {
+        throw util::IllegalStateException("a candidate asked for votes in a newer term while this one was starting");
+    }
     if (!quorum || !(everyone || waitedLongEnough))
     {
         return work;
@@ -864,6 +885,10 @@ void Election::subscribeToLog(std::int64_t position, std::int64_t nowNs)
     }
     agent.role(Role::FOLLOWER);
 
+    if (agent.m_logSubscription)
+    {
+        agent.closeLog(); // an earlier attempt's subscription still holds the log port
+    }
     agent.m_followerLogTag = agent.m_aeron->nextCorrelationId();
     agent.m_logSubscription =
         agent.m_aeron->addSubscription(agent.followerLogSubscriptionChannel(term.logSessionId), config.logStreamId);

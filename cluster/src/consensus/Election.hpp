@@ -119,6 +119,8 @@ private:
     bool m_termAppended = false;
     /// Leader: its log holds entries of earlier terms after what it knew committed; applied in LEADER_READY.
     bool m_uncommittedTail = false;
+    /// LEADER_READY: a vote request for a newer term arrived (with a log as recent as this one).
+    bool m_newerTermSeen = false;
     std::int64_t m_replicationId = -1;
     std::int64_t m_replicationProgressPosition = -1;
     std::int64_t m_replicationProgressNs = -1;

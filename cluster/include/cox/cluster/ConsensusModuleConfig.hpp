@@ -109,6 +109,7 @@ struct ConsensusModuleConfig
     std::string nodeServices = "echo";
     std::string nodeThreadingMode = "dedicated";
     std::string nodeIdleStrategy = "backoff";
+    bool nodeArchiveChecksums = false;
 
     /// Where the values came from, for error messages: the file name, or "defaults".
     std::string sourceName = "defaults";
