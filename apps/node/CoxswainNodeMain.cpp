@@ -19,6 +19,8 @@ namespace
 using cox::apps::node::HostedServices;
 
 constexpr int EXIT_START_FAILED = 1;
+/// The consensus module stopped itself (ClusterNode::failStopReason): restart the member.
+constexpr int EXIT_FAIL_STOP = 3;
 constexpr int EXIT_USAGE = 2;
 
 /// Blocks SIGINT and SIGTERM in this thread, so every agent thread started later inherits the mask and the
@@ -98,7 +100,14 @@ int run(const cox::apps::node::NodeOptions& options)
         std::cout << "coxswain-node: member " << memberId << " received " << (signal == SIGINT ? "SIGINT" : "SIGTERM")
                   << ", closing" << std::endl;
     }
+    const std::string failStop = node->failStopReason();
     node->close();
+    if (!failStop.empty())
+    {
+        // Its services' state is not to be trusted, so no report: restarted, it rebuilds from its files.
+        std::cerr << "coxswain-node: member " << memberId << " stopped itself: " << failStop << std::endl;
+        return EXIT_FAIL_STOP;
+    }
 
     const std::vector<std::string> lines = hosted.reportLines();
     const std::string reportPath = (std::filesystem::path(config.clusterDir) / "node-report.txt").string();

@@ -55,6 +55,6 @@ std::string nodeUsage()
            "  --print-config  print the effective configuration as TOML and exit\n"
            "\n"
            "Exit status: 0 after a clean shutdown, 1 if the node failed to start, 2 for a bad command line or\n"
-           "configuration.\n";
+           "configuration, 3 if the node stopped itself to stay consistent with the others (restart it).\n";
 }
 } // namespace cox::apps::node

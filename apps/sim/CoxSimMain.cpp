@@ -46,7 +46,8 @@ void printSummary(std::ostream& out, const cox::sim::SimulationResult& result)
               << result.network.delivered << ", lost " << result.network.lost << ", duplicated "
               << result.network.duplicated << ", blocked " << result.network.blocked << "; member errors "
               << result.memberErrors << "; file sync level " << result.fileSyncLevel << ", power losses "
-              << result.powerLosses << " (" << result.writesUndone << " unsynced writes undone); trace " << std::hex << result.traceHash << std::dec << '\n';
+              << result.powerLosses << " (" << result.writesUndone << " unsynced writes undone); members that "
+              << "stopped themselves " << result.failStops << "; trace " << std::hex << result.traceHash << std::dec << '\n';
     for (const auto& failure : result.failures)
     {
         out << "  failure: " << failure << '\n';

@@ -16,6 +16,11 @@ util::Agent& ConsensusModule::agent() noexcept
     return *m_agent;
 }
 
+std::string ConsensusModule::failStopReason() const
+{
+    return m_agent ? m_agent->failStopReason() : std::string();
+}
+
 bool ConsensusModule::isTerminated() const noexcept
 {
     return m_agent->isTerminated();

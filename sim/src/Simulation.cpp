@@ -754,6 +754,19 @@ private:
             {
                 completePowerLoss(member);
             }
+            else if (member.isRunning() && member.node->isTerminated() && !member.node->failStopReason().empty())
+            {
+                // As an operator (or systemd) would: a member that stopped itself to stay consistent is restarted
+                // and rebuilds its state from its files.
+                if (m_options.verbose)
+                {
+                    std::cerr << "[seed " << m_options.seed << "] member " << member.id << " stopped itself ("
+                              << member.node->failStopReason() << "); restarting it" << std::endl;
+                }
+                ++m_result.failStops;
+                stopMember(member);
+                startMember(member);
+            }
         }
         for (auto& client : m_clients)
         {

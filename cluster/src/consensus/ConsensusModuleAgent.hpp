@@ -68,6 +68,10 @@ public:
 
     /// Read by other threads (the node program waits on it).
     [[nodiscard]] bool isTerminated() const noexcept { return m_isTerminated.load(std::memory_order_acquire); }
+    /// Set before m_isTerminated (released with it), so a reader that saw isTerminated() sees it.
+    [[nodiscard]] std::string failStopReason() const { return isTerminated() ? m_failStopReason : std::string(); }
+    /// Stops the module at once, without the orderly termination protocol: its state cannot be trusted.
+    void failStop(const std::string& reason);
 
     // Ingress (IngressAdapter).
     void onIngressMessage(std::int64_t leadershipTermId, std::int64_t clusterSessionId, const std::uint8_t* payload,
@@ -384,6 +388,7 @@ private:
     /// The highest cluster time stamped or seen in the log: cluster time is held there while the clock is behind.
     mutable std::int64_t m_lastClusterTime = 0;
     std::atomic<bool> m_isTerminated{false};
+    std::string m_failStopReason;
     /// The election under way (or to restart) is the one of this node's start-up.
     bool m_isStartupElection = true;
     /// When a failed election starts again; -1 when none is pending.

@@ -795,6 +795,29 @@ int ConsensusModuleAgent::terminationWork(std::int64_t nowNs)
     return 1;
 }
 
+void ConsensusModuleAgent::failStop(const std::string& reason)
+{
+    std::cerr << "consensus-module: member " << m_thisMember->id << " STOPS to stay consistent: " << reason
+              << "; restart it (it recovers from its snapshot and log)" << std::endl;
+    m_errorCounter->setOrdered(m_errorCounter->get() + 1);
+    try
+    {
+        if (m_logRecordingSubscriptionId >= 0)
+        {
+            m_archive->tryStopRecording(m_logRecordingSubscriptionId);
+            m_logRecordingSubscriptionId = -1;
+        }
+    }
+    catch (const std::exception& e)
+    {
+        std::cerr << "consensus-module: while stopping: " << e.what() << std::endl;
+    }
+    closeLog();
+    state(ConsensusModuleState::CLOSED);
+    m_failStopReason = reason;
+    m_isTerminated.store(true, std::memory_order_release);
+}
+
 void ConsensusModuleAgent::terminate(const char* reason)
 {
     std::cout << "consensus-module: member " << m_thisMember->id << " terminates at log position "

@@ -492,6 +492,17 @@ int Election::joinLeaderTerm(std::int64_t nowNs)
     // its own past that was never committed), or nowhere if its log is already in the leader's term.
     const bool inLeaderTerm = m_logLeadershipTermId == term.leadershipTermId;
     const std::int64_t stopPosition = inLeaderTerm ? term.logPosition : term.nextTermBaseLogPosition;
+    if (!inLeaderTerm && m_appendPosition > stopPosition && agent.m_logRecordingId >= 0 &&
+        stopPosition < agent.m_logAdapterPosition)
+    {
+        // Its services applied entries past where the new leader's log diverges (a tail of an earlier term it
+        // replayed, which never committed): cutting the log would leave them in the state. Stop; a restart rebuilds
+        // the state from the snapshot and the log as it then is.
+        agent.failStop("must truncate its log to " + std::to_string(stopPosition) + " for term " +
+                       std::to_string(term.nextLeadershipTermId) + ", but has applied up to " +
+                       std::to_string(agent.m_logAdapterPosition));
+        return 1;
+    }
     if (!inLeaderTerm && m_appendPosition > stopPosition && agent.m_logRecordingId >= 0)
     {
         std::cout << "election: member " << agent.m_thisMember->id << " truncates its uncommitted log from "
@@ -602,9 +613,10 @@ int Election::leaderInit(std::int64_t nowNs)
     agent.m_termBaseLogPosition = termBase;
     agent.m_leadershipTermIdCounter->setOrdered(m_candidateTermId);
     agent.m_leaderMember = agent.m_thisMember;
+    // m_logAdapterPosition stays where the services are until the tail is applied: if this election fails, the
+    // next one must know the tail was never applied.
     m_tailStartPosition = agent.m_logAdapterPosition;
     m_uncommittedTail = m_tailStartPosition < termBase;
-    agent.m_logAdapterPosition = termBase;
     m_termAppended = false;
     if (!m_uncommittedTail)
     {
@@ -765,8 +777,12 @@ void Election::sendNewLeadershipTerm(std::int32_t memberId, std::int64_t logLead
 
 void Election::onArchiveError(const std::string& message)
 {
+    // Transient refusals (a replay to this member still draining, a replay that could not connect yet) are
+    // left to the progress timeout: failing at once only starts the next attempt into the same refusal.
     if (m_state == ElectionState::FOLLOWER_LOG_REPLICATION && m_replicationStarted &&
-        message.find("replication " + std::to_string(m_replicationId)) != std::string::npos)
+        message.find("replication " + std::to_string(m_replicationId)) != std::string::npos &&
+        message.find("cannot create replay publication") == std::string::npos &&
+        message.find("no connection established") == std::string::npos)
     {
         m_replicationError = message;
     }

@@ -223,6 +223,11 @@ bool ClusterNode::requestControlToggle(ToggleState action)
     return toggle.compareAndSet(static_cast<std::int64_t>(expected), static_cast<std::int64_t>(action));
 }
 
+std::string ClusterNode::failStopReason() const
+{
+    return m_consensusModule ? m_consensusModule->failStopReason() : std::string();
+}
+
 bool ClusterNode::isTerminated() const
 {
     return m_consensusModule && m_consensusModule->isTerminated();

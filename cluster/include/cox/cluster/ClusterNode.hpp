@@ -101,6 +101,9 @@ public:
     bool requestControlToggle(ToggleState action);
     /// The consensus module ended after a shutdown or abort.
     [[nodiscard]] bool isTerminated() const;
+    /// Non-empty when the module stopped itself because continuing could diverge from the others (it had
+    /// applied entries its new leader's log does not hold): restart the member; it recovers from its files.
+    [[nodiscard]] std::string failStopReason() const;
 
 private:
     explicit ClusterNode(ClusterNodeContext context);

@@ -58,6 +58,9 @@ public:
     [[nodiscard]] const ConsensusModuleContext& context() const noexcept { return m_context; }
     /// The module has shut down (terminated as asked, or failed); see the error handler for why.
     [[nodiscard]] bool isTerminated() const noexcept;
+    /// Why the module stopped itself to stay safe (its state cannot be trusted; restart it), or empty. Read after
+    /// isTerminated().
+    [[nodiscard]] std::string failStopReason() const;
 
 private:
     ConsensusModuleContext m_context;

@@ -97,6 +97,8 @@ struct SimulationResult
     /// Power losses on the simulated disk, and the unsynced writes and resizes they undid.
     std::int64_t powerLosses = 0;
     std::int64_t writesUndone = 0;
+    /// Members that stopped themselves to stay consistent (and were restarted).
+    std::int64_t failStops = 0;
     std::int64_t operations = 0;
     std::int64_t acknowledged = 0;
     std::int64_t indeterminate = 0;
