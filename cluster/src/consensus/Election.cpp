@@ -739,6 +739,13 @@ int Election::leaderReady(std::int64_t nowNs)
     {
         throw util::IllegalStateException("a candidate asked for votes in a newer term while this one was starting");
     }
+    if (nowNs - m_stateEnteredNs > agent.m_config.leaderHeartbeatTimeoutNs + agent.m_config.electionTimeoutNs)
+    {
+        // The followers that joined hear no heartbeat until the term starts: a term that does not start in time
+        // (services slow to apply the tail, say) is given up rather than left to time them all out.
+        throw util::IllegalStateException("term " + std::to_string(agent.m_leadershipTermId) +
+                                          " did not start within the leader heartbeat and election timeouts");
+    }
     if (!quorum || !(everyone || waitedLongEnough))
     {
         return work;
