@@ -355,6 +355,7 @@ int ConsensusModuleAgent::doWork()
             {
                 m_election.reset();
                 m_isStartupElection = false;
+                m_followerProgressPosition = -1;
                 state(ConsensusModuleState::ACTIVE);
             }
         }
@@ -384,6 +385,7 @@ void ConsensusModuleAgent::enterElection(const char* reason, std::int32_t gracef
     std::cout << "consensus-module: member " << m_thisMember->id << " (" << toString(m_role) << ", term "
               << m_leadershipTermId << ") enters an election: " << reason << std::endl;
     m_isStartupElection = false;
+    m_followerProgressPosition = -1; // measured afresh in the next term
     m_election = std::make_unique<Election>(*this, false, m_nowNs, gracefulClosedLeaderId);
 }
 
@@ -401,6 +403,21 @@ int ConsensusModuleAgent::checkLeaderLiveness(std::int64_t nowNs)
         if (nowNs - m_timeOfLastLeaderMessageNs > m_config.leaderHeartbeatTimeoutNs)
         {
             enterElection("leader heartbeat timeout");
+            return 1;
+        }
+        // Behind the leader's commit position with a log that does not move (a catch-up that ended too early, a
+        // gap the live stream cannot fill): heartbeats alone would keep it here forever. Join again by catch-up.
+        const std::int64_t appended = appendPosition();
+        if (appended > m_followerProgressPosition || m_notifiedCommitPosition <= appended)
+        {
+            m_followerProgressPosition = appended;
+            m_timeOfFollowerProgressNs = nowNs;
+        }
+        else if (nowNs - m_timeOfFollowerProgressNs > m_config.leaderHeartbeatTimeoutNs)
+        {
+            const std::string reason = "the log stalled at " + std::to_string(appended) +
+                " behind the leader's commit position " + std::to_string(m_notifiedCommitPosition);
+            enterElection(reason.c_str());
             return 1;
         }
     }

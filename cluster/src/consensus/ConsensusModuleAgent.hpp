@@ -382,6 +382,9 @@ private:
     std::int64_t m_markFileUpdateDeadlineNs = 0;
     static constexpr std::int64_t ARCHIVE_KEEP_ALIVE_INTERVAL_NS = 1'000'000'000;
     std::int64_t m_archiveKeepAliveDeadlineNs = 0;
+    /// Follower: its append position when it last moved (or was level with the leader's commit), and when.
+    std::int64_t m_followerProgressPosition = -1;
+    std::int64_t m_timeOfFollowerProgressNs = 0;
     std::int64_t m_nowNs = 0;
     /// Epoch nanoseconds minus the nano clock, taken at start: cluster time is nowNs plus this.
     std::int64_t m_epochOffsetNs = 0;
