@@ -1162,7 +1162,7 @@ void DriverConductor::addUdpSubscriber(const SubscriptionLink& subscription)
     const std::int32_t streamId = subscription.streamId;
     const std::optional<std::int32_t> sessionId = subscription.sessionId;
     m_resources.toReceiver.offer([endpoint, streamId, sessionId] { endpoint->addSubscription(streamId, sessionId); });
-    // Join images that already exist, at the position the image has rebuilt to.
+    // Join images that already exist, where the image has rebuilt to or the slowest subscriber has read to.
     for (auto& image : m_images)
     {
         if (image->isAcceptingSubscriptions() && image->state() == PublicationImage::State::ACTIVE &&
@@ -1175,6 +1175,7 @@ void DriverConductor::addUdpSubscriber(const SubscriptionLink& subscription)
             position.setOrdered(joinPosition);
             PublicationImage* raw = image.get();
             const std::int64_t registrationId = subscription.registrationId;
+            raw->linkSubscriber(registrationId, position);
             m_resources.toReceiver.offer([raw, registrationId, position] { raw->addSubscriber(registrationId, position); });
             sendAvailableImage(image->correlationId(), subscription.registrationId, image->sessionId(),
                                image->streamId(), position.id(), image->logFileName(), image->sourceIdentity());
@@ -1202,6 +1203,7 @@ void DriverConductor::removeUdpSubscriber(const SubscriptionLink& subscription)
             {
                 raw->stopAcceptingSubscriptions();
             }
+            raw->unlinkSubscriber(registrationId); // before the receiver frees its position counter
             m_resources.toReceiver.offer([raw, registrationId] { raw->removeSubscriber(registrationId); });
         }
     }

@@ -65,6 +65,7 @@ PublicationImage::PublicationImage(
       m_receiverHwm(receiverHwm),
       m_receiverPosition(receiverPosition),
       m_subscribers(std::move(subscribers)),
+      m_linkedSubscribers(m_subscribers),
       m_counters(counters),
       m_lossDetector(FeedbackDelayGenerator::staticDelay(context.nakUnicastDelayNs, context.nakUnicastRetryDelayRatio)),
       m_statusMessages(
@@ -93,6 +94,28 @@ PublicationImage::~PublicationImage()
     }
     m_counters.free(m_receiverHwm.id());
     m_counters.free(m_receiverPosition.id());
+}
+
+std::int64_t PublicationImage::lateJoinPosition() const noexcept
+{
+    std::int64_t position = m_receiverPosition.getVolatile();
+    for (const auto& subscriber : m_linkedSubscribers)
+    {
+        position = std::min(position, subscriber.position.getVolatile());
+    }
+    return position;
+}
+
+void PublicationImage::linkSubscriber(std::int64_t subscriptionRegistrationId, util::Position position)
+{
+    m_linkedSubscribers.push_back({subscriptionRegistrationId, position});
+}
+
+void PublicationImage::unlinkSubscriber(std::int64_t subscriptionRegistrationId) noexcept
+{
+    std::erase_if(m_linkedSubscribers, [subscriptionRegistrationId](const SubscriberPosition& subscriber) {
+        return subscriber.subscriptionRegistrationId == subscriptionRegistrationId;
+    });
 }
 
 int PublicationImage::insertPacket(

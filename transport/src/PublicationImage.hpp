@@ -104,11 +104,17 @@ public:
     [[nodiscard]] const std::string& sourceIdentity() const noexcept { return m_sourceIdentity; }
     [[nodiscard]] ReceiveChannelEndpoint& endpoint() const noexcept { return m_endpoint; }
     [[nodiscard]] std::int64_t joinPosition() const noexcept { return m_joinPosition; }
-    /// Where a subscriber that joins an image already under way starts: what the receiver has rebuilt so far
-    /// (Aeron's PublicationImage.joinPosition), not where the image began.
-    [[nodiscard]] std::int64_t lateJoinPosition() const noexcept { return m_receiverPosition.getVolatile(); }
 
     // ---- conductor thread ----
+
+    /// Where a subscriber that joins an image already under way starts (Aeron's PublicationImage.joinPosition):
+    /// what the receiver has rebuilt so far, but no later than the slowest subscriber already linked. Data that
+    /// subscriber has yet to read is still in the buffer, and a subscriber that joins late alongside it (a
+    /// service joining the log its consensus module has not read yet) must not skip what that one will read.
+    [[nodiscard]] std::int64_t lateJoinPosition() const noexcept;
+    /// The conductor's own view of the linked subscribers (the receiver owns m_subscribers).
+    void linkSubscriber(std::int64_t subscriptionRegistrationId, util::Position position);
+    void unlinkSubscriber(std::int64_t subscriptionRegistrationId) noexcept;
 
     [[nodiscard]] bool isAcceptingSubscriptions() const noexcept { return m_acceptingSubscriptions; }
     void stopAcceptingSubscriptions() noexcept { m_acceptingSubscriptions = false; }
@@ -152,6 +158,7 @@ private:
     util::Position m_receiverHwm;
     util::Position m_receiverPosition;
     std::vector<SubscriberPosition> m_subscribers;
+    std::vector<SubscriberPosition> m_linkedSubscribers; ///< conductor thread
     util::CountersManager& m_counters;
     LossDetector m_lossDetector;
     StatusMessageScheduler m_statusMessages;

@@ -107,6 +107,31 @@ TEST_F(ImageJoinTest, shouldJoinAnImageUnderWayWhereItHasRebuiltToNotWhereItBega
     EXPECT_EQ(m_received[late.get()], range(100, 150)) << "nothing from before it joined, nothing missed after";
 }
 
+TEST_F(ImageJoinTest, shouldNotJoinAheadOfTheSlowestSubscriberAlreadyLinked)
+{
+    auto first = m_fixture.aeron->addSubscription(channel(80), STREAM_ID);
+    auto publication = m_fixture.aeron->addPublication(channel(80), STREAM_ID);
+    ASSERT_TRUE(m_fixture.pumpUntil([&] { return first->imageCount() == 1; }));
+    publish(*publication, 0, 10, {first.get()});
+    ASSERT_TRUE(receiveUntil(*first, 9, {first.get()}));
+    const std::int64_t firstPosition = first->imageBySessionId(publication->sessionId())->position();
+
+    // The image rebuilds these, but the first subscriber has not read them yet.
+    publish(*publication, 10, 50, {});
+    for (int i = 0; i < 200; ++i)
+    {
+        m_fixture.pump();
+    }
+    auto late = m_fixture.aeron->addSubscription(channel(80), STREAM_ID);
+    ASSERT_TRUE(m_fixture.pumpUntil([&] { return late->imageCount() == 1; }));
+    EXPECT_EQ(late->imageBySessionId(publication->sessionId())->joinPosition(), firstPosition)
+        << "joins where the slowest linked subscriber is, not where the image has rebuilt to ("
+        << publication->position() << ")";
+    ASSERT_TRUE(receiveUntil(*late, 49, {first.get(), late.get()}));
+    EXPECT_EQ(m_received[late.get()], range(10, 50)) << "nothing the first subscriber had yet to read is skipped";
+    EXPECT_EQ(m_received[first.get()], range(0, 50));
+}
+
 TEST_F(ImageJoinTest, shouldGiveTheNextSubscriberAFreshImageOnceTheLastOneLeft)
 {
     auto first = m_fixture.aeron->addSubscription(channel(81), STREAM_ID);
