@@ -436,6 +436,24 @@ std::int64_t AeronArchive::nowNs() const noexcept
     return m_aeron->context().nanoClock->nanoTime();
 }
 
+void AeronArchive::ensureConnected(const char* requestName) const
+{
+    if (m_aeron->isClosed() || m_subscription->isClosed())
+    {
+        throw ArchiveException(ArchiveErrorCode::GENERIC,
+                               std::string(requestName) + ": the connection to the archive was closed");
+    }
+    // As Aeron: an archive that closed this control session (it timed it out) also closed the response stream, so
+    // no response can come; failing now spares the caller the whole message timeout.
+    if (!m_subscription->isConnected())
+    {
+        throw ArchiveException(ArchiveErrorCode::GENERIC,
+                               std::string(requestName) + ": the archive's response stream is not connected "
+                                                          "(the archive closed control session " +
+                                   std::to_string(m_controlSessionId) + ")");
+    }
+}
+
 void AeronArchive::idle()
 {
     int work = 0;
@@ -530,11 +548,7 @@ std::int64_t AeronArchive::pollForResponse(const char* requestName, std::int64_t
             onUnrelatedMessage();
             continue;
         }
-        if (m_aeron->isClosed() || m_subscription->isClosed())
-        {
-            throw ArchiveException(ArchiveErrorCode::GENERIC,
-                                   std::string(requestName) + ": the connection to the archive was closed");
-        }
+        ensureConnected(requestName);
         if (nowNs() - deadlineNs > 0)
         {
             throw ArchiveTimeoutException(std::string(requestName) + " response not received within " +
@@ -588,11 +602,7 @@ int AeronArchive::pollForDescriptors(const char* requestName, std::int64_t corre
             onUnrelatedMessage();
             continue;
         }
-        if (m_aeron->isClosed() || m_subscription->isClosed())
-        {
-            throw ArchiveException(ArchiveErrorCode::GENERIC,
-                                   std::string(requestName) + ": the connection to the archive was closed");
-        }
+        ensureConnected(requestName);
         if (nowNs() - deadlineNs > 0)
         {
             throw ArchiveTimeoutException(std::string(requestName) + " descriptors not received within " +

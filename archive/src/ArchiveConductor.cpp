@@ -110,6 +110,13 @@ ArchiveConductor::~ArchiveConductor() = default;
 int ArchiveConductor::doWork()
 {
     m_nowNs = m_resources.nanoClock->nanoTime();
+    if (const std::int64_t stallNs = m_stallDetector.onDutyCycle(m_nowNs); stallNs > 0)
+    {
+        for (auto& [id, session] : m_controlSessions)
+        {
+            session->onConductorStall(stallNs);
+        }
+    }
     int workCount = 0;
     if (m_context.driverInvoker)
     {

@@ -18,6 +18,7 @@
 #include "cox/util/Agent.hpp"
 #include "cox/util/AgentGroup.hpp"
 #include "cox/util/CommandQueue.hpp"
+#include "cox/util/StallDetector.hpp"
 
 namespace cox::archive
 {
@@ -173,5 +174,6 @@ private:
     std::int64_t m_nextSessionId;
     std::int64_t m_nextReplayId = 1;
     std::int64_t m_nowNs = 0;
+    util::StallDetector m_stallDetector;
 };
 } // namespace cox::archive

@@ -68,6 +68,9 @@ public:
     /// Any request but connect: the first one activates an authenticated session (Aeron's rule).
     /// Returns false if the session may not take requests (not active).
     bool onRequest(std::int64_t nowNs);
+    /// The archive did not run for stallNs (the process was stopped): the client could not keep the session alive
+    /// meanwhile, so its deadline moves on by as much.
+    void onConductorStall(std::int64_t stallNs) noexcept { m_activityDeadlineNs += stallNs; }
     void abort() noexcept { m_state = State::INACTIVE; }
 
     // ---- responses (queued if the publication is back pressured) ----

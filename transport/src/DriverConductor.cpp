@@ -109,6 +109,20 @@ DriverConductor::~DriverConductor() = default;
 int DriverConductor::doWork()
 {
     m_nowNs = m_resources.nanoClock->nanoTime();
+    if (const std::int64_t stallNs = m_stallDetector.onDutyCycle(m_nowNs); stallNs > 0)
+    {
+        // The process was stopped or starved: its own clients could not send keepalives either, nor the
+        // status messages waiting in its sockets be read.
+        for (auto& client : m_clients)
+        {
+            client.lastKeepaliveNs += stallNs;
+        }
+        for (auto& publication : m_networkPublications)
+        {
+            publication->onConductorStall(stallNs);
+        }
+        m_resources.systemCounters.conductorStalls.increment();
+    }
     int workCount = m_resources.toConductor.drain();
     workCount += m_toDriverCommands.read(
         [this](std::int32_t msgTypeId, const util::AtomicBuffer& buffer, std::size_t index, std::size_t length)

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cox/util/CommandQueue.hpp"
+#include "cox/util/StallDetector.hpp"
 #include "IpcPublication.hpp"
 #include "SystemCounters.hpp"
 #include "ReceiveChannelEndpoint.hpp"
@@ -198,6 +199,7 @@ private:
     };
 
     std::vector<ClientSession> m_clients;
+    util::StallDetector m_stallDetector;
     std::vector<CounterLink> m_counterLinks;
     std::vector<PublicationLink> m_publicationLinks;
     std::vector<SubscriptionLink> m_subscriptions;

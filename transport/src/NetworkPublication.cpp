@@ -318,6 +318,13 @@ bool NetworkPublication::isConnected(std::int64_t nowNs) const noexcept
     return nowNs - lastSm < m_connectionTimeoutNs && m_hasRequiredReceivers.load(std::memory_order_acquire);
 }
 
+void NetworkPublication::onConductorStall(std::int64_t stallNs) noexcept
+{
+    // A status message the sender records meanwhile wins: it is fresher than any shifted time.
+    std::int64_t lastSm = m_timeOfLastStatusMessageNs.load(std::memory_order_acquire);
+    m_timeOfLastStatusMessageNs.compare_exchange_strong(lastSm, lastSm + stallNs, std::memory_order_acq_rel);
+}
+
 int NetworkPublication::updatePublisherLimit(std::int64_t nowNs)
 {
     if (m_publisherPosition.id() != util::CountersDescriptor::NULL_COUNTER_ID)

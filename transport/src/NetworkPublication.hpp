@@ -84,6 +84,9 @@ public:
     // ---- conductor thread ----
 
     int updatePublisherLimit(std::int64_t nowNs);
+    /// The driver did not run for stallNs (the process was stopped): its receivers could not be heard meanwhile,
+    /// so the connection timeout counts from where it stood, not from before the stall.
+    void onConductorStall(std::int64_t stallNs) noexcept;
     int decRef(std::int64_t nowNs);
     void incRef() noexcept { ++m_refCount; }
     /// Returns true when the publication just entered LINGER (spies are then told it is gone).

@@ -19,6 +19,7 @@ struct SystemCounters
     util::AtomicCounter lossGeneratorDrops;
     util::AtomicCounter flowControlUnderRuns;
     util::AtomicCounter flowControlOverRuns;
+    util::AtomicCounter conductorStalls;
 
     void allocate(util::CountersManager& counters)
     {
@@ -28,6 +29,7 @@ struct SystemCounters
         lossGeneratorDrops = newSystemCounter(counters, 100, "Loss generator drops (tests)");
         flowControlUnderRuns = newSystemCounter(counters, 12, "Flow control under runs");
         flowControlOverRuns = newSystemCounter(counters, 13, "Flow control over runs");
+        conductorStalls = newSystemCounter(counters, 25, "Conductor cycle time threshold exceeded");
     }
 
 private:

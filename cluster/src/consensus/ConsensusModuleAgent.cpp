@@ -678,9 +678,11 @@ int ConsensusModuleAgent::reconnectArchiveAfter(const std::string& error)
 {
     // The archive dropped this module's control session (the process was paused past the archive's timeout, say):
     // it refuses every request on it ("unknown controlSessionId"), often without an answer the client could see
-    // ("response not received"). Connect again; recordings and replays live on in the archive.
+    // ("response not received"), or with its response stream gone ("closed control session"). Connect again;
+    // recordings and replays live on in the archive.
     if (error.find("unknown controlSessionId") == std::string::npos &&
-        error.find("response not received") == std::string::npos)
+        error.find("response not received") == std::string::npos &&
+        error.find("closed control session") == std::string::npos)
     {
         return 0;
     }

@@ -806,6 +806,11 @@ int Election::followerLogReplication(std::int64_t nowNs)
         params.stopPosition = termBase;
         params.dstRecordingId = agent.m_logRecordingId;
         params.replicationChannel = withParam("aeron:udp", "endpoint", agent.m_thisMember->catchupEndpoint);
+        // Each attempt's replay gets a session id of its own: with the recording's own id (the default), the replay
+        // of an abandoned attempt, still lingering in the leader's archive, made the next attempt's replay clash
+        // ("existing publication has clashing session-id") until it went, attempt after attempt (F10).
+        params.replicationSessionId =
+            static_cast<std::int32_t>(static_cast<std::uint64_t>(agent.m_aeron->nextCorrelationId()) * 2654435761ULL);
         // A REPLICATE signal seen before (a snapshot this member copied at start) names another recording.
         agent.m_replicatedRecordingId = RecordingLog::NULL_VALUE;
         m_replicationId = agent.m_archive->replicate(m_leaderTerm->leaderRecordingId,

@@ -164,6 +164,7 @@ private:
     void ensureOpen() const;
     /// One step of a wait: drives the invokers and idles when none did work.
     void idle();
+    void ensureConnected(const char* requestName) const;
     /// Offers with send(correlationId) until it succeeds or the deadline passes.
     template <typename Send> void send(const char* requestName, std::int64_t correlationId, Send&& send);
     template <typename Send> std::int64_t request(const char* requestName, Send&& send);
