@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -28,6 +29,7 @@
 #include "cox/transport/MediaDriver.hpp"
 #include "cox/util/AgentGroup.hpp"
 #include "cox/util/Exceptions.hpp"
+#include "cox/util/IdleStrategy.hpp"
 
 namespace cox::bench
 {
@@ -38,10 +40,17 @@ struct BenchClusterOptions
     static constexpr int MEMBER_PORT_STRIDE = 10;
 
     int memberCount = 3;
+    /// SHARED: the driver's, the archive's and the module's (with the services) agents each on a thread of
+    /// their own, three per member. INVOKER: every agent of a member on one thread that the benchmark runs
+    /// (ClusterNode::doWork), so a message crosses no thread inside a member: a hop to a parked thread costs up to
+    /// the idle strategy's longest park, and a member's path (receive, record, report the position) had three.
     util::ThreadingMode threadingMode = util::ThreadingMode::SHARED;
     /// Every agent of every member idles with this; on a machine with fewer cores than busy threads
     /// anything that never sleeps starves the rest.
     std::string idleStrategy = "backoff";
+    /// The backoff's longest park on the INVOKER member threads (the node's own threads always park up to the
+    /// default 1 ms): what a message waits, at worst, for an idle member to look again.
+    std::int64_t maxParkPeriodNs = util::BackoffIdleStrategy::DEFAULT_MAX_PARK_PERIOD_NS;
     int portBase = 0;
     /// Cluster and archive directories go under here, in a directory of their own removed at close.
     std::filesystem::path parentDir = std::filesystem::temp_directory_path();
@@ -56,6 +65,14 @@ struct BenchClusterOptions
     /// The first port above the members', free for the benchmark's own use.
     [[nodiscard]] int firstFreePort() const noexcept { return portBase + memberCount * MEMBER_PORT_STRIDE; }
 };
+
+/// The idle strategy alias names, with the backoff's longest park set to maxParkPeriodNs.
+inline std::unique_ptr<util::IdleStrategy> newBenchIdleStrategy(const std::string& alias, std::int64_t maxParkPeriodNs)
+{
+    util::IdleStrategyParams params;
+    params.maxParkPeriodNs = maxParkPeriodNs;
+    return util::newIdleStrategy(alias, params);
+}
 
 /// The members of one cluster, all in this process but each with threads, driver, archive and directories of
 /// its own. Member 0 is the appointed leader of a multi-member cluster, so that no election delays the start.
@@ -97,6 +114,14 @@ public:
         {
             m_nodes.push_back(cluster::ClusterNode::launch(nodeContext(i)));
         }
+        if (m_options.threadingMode == util::ThreadingMode::INVOKER)
+        {
+            m_running.store(true, std::memory_order_release);
+            for (auto& node : m_nodes)
+            {
+                m_memberThreads.emplace_back([this, member = node.get()] { runMember(*member); });
+            }
+        }
     }
 
     /// Waits until one member is an active leader and returns its id; throws IllegalStateException after
@@ -122,6 +147,12 @@ public:
     /// Stops every member (joining their threads). Idempotent.
     void close()
     {
+        m_running.store(false, std::memory_order_release);
+        for (auto& thread : m_memberThreads)
+        {
+            thread.join();
+        }
+        m_memberThreads.clear();
         for (auto& node : m_nodes)
         {
             node->close();
@@ -148,6 +179,27 @@ public:
     [[nodiscard]] const BenchClusterOptions& options() const noexcept { return m_options; }
 
 private:
+    /// An INVOKER member's thread: the whole member's duty cycle, idling as the options say.
+    void runMember(cluster::ClusterNode& member)
+    {
+        const std::unique_ptr<util::IdleStrategy> idle = newBenchIdleStrategy(m_options.idleStrategy,
+                                                                              m_options.maxParkPeriodNs);
+        while (m_running.load(std::memory_order_acquire))
+        {
+            int work = 0;
+            try
+            {
+                work = member.doWork();
+            }
+            catch (const std::exception& e)
+            {
+                // As an agent runner would: report and go on, so that the run fails by its own checks.
+                std::fprintf(stderr, "member error: %s\n", e.what());
+            }
+            idle->idle(work);
+        }
+    }
+
     cluster::ClusterNodeContext nodeContext(int memberId)
     {
         cluster::ClusterNodeContext context;
@@ -195,6 +247,8 @@ private:
     std::string m_ingressEndpoints;
     std::vector<std::unique_ptr<cluster::ClusteredService>> m_services;
     std::vector<std::unique_ptr<cluster::ClusterNode>> m_nodes;
+    std::atomic<bool> m_running{false};
+    std::vector<std::thread> m_memberThreads;
 };
 
 /// A client process's transport driven from one thread (driver and client conductor on the caller's thread).

@@ -1,5 +1,5 @@
 // `cox-bench cluster`: round trips through a whole cluster. The members (3 by default, or 1) run in this process,
-// each a ClusterNode with its own threads, driver, archive, directories and loopback ports, hosting the
+// each a ClusterNode with its own thread(s), driver, archive, directories and loopback ports, hosting the
 // EchoService or the KeyValueService; --sessions ClusterClients, each its own session, all on the calling thread
 // and one client-side driver, send requests and wait for the replies, which come back only once a majority has
 // recorded each request (fdatasync'ed first at --sync-level 1) and the leader's service has applied it.
@@ -10,8 +10,17 @@
 //               delayed (no coordinated omission);
 //   max rate    every session up to --window requests outstanding, as fast as they come back.
 // The baseline (--baseline on), in the same run with the same thread layout and idle strategies, is a plain echo
-// over our UDP transport of one session's messages: a publication/subscription pair to an echo agent on its own
-// thread behind its own threaded driver, where the cluster has the whole consensus path. It runs first.
+// over our UDP transport of one session's messages: a publication/subscription pair to an echo agent behind its
+// own driver (on one thread with --threading member, else each on a thread), where the cluster has the whole
+// consensus path. It runs first.
+//
+// Threads (issue 9): with --threading shared each member runs three (driver; archive; consensus module and
+// services), so a request is handed between member threads ten times (leader driver, module, driver; follower
+// driver, archive, module, driver; leader driver, module, driver), and a thread that had gone idle wakes only at
+// the end of its current backoff park, up to 1 ms: at a fixed rate, where every thread has gone idle between requests,
+// that was most of the round trip at either sync level. --threading member (the default) runs each member's
+// agents on one thread of the benchmark's, as the node's INVOKER mode allows, with the backoff's longest park
+// --max-park-us.
 //
 // Every reply is checked against its request (echo: every byte; kv: correlation id and code OK), in order per
 // session; afterwards every member must have applied every request and all must agree on the service state.
@@ -79,6 +88,7 @@ struct RoundTripConfig
     bool baseline = true;
     std::string threading;
     std::string idle;
+    std::int64_t maxParkNs = 0;
     int portBase = 0;
     std::string dir;
     std::string curveFile;
@@ -392,14 +402,17 @@ void SessionListener::onNewLeader(std::int64_t, std::int64_t leadershipTermId, s
 class EchoAgent final : public util::Agent
 {
 public:
-    EchoAgent(transport::Aeron& aeron, transport::Subscription& subscription, transport::Publication& publication)
-        : m_conductor(aeron.conductorAgentInvoker()), m_subscription(subscription), m_publication(publication)
+    EchoAgent(transport::Aeron& aeron, transport::Subscription& subscription, transport::Publication& publication,
+              transport::MediaDriver* driver)
+        : m_conductor(aeron.conductorAgentInvoker()), m_subscription(subscription), m_publication(publication),
+          m_driver(driver)
     {
     }
 
     int doWork() override
     {
-        int workCount = m_conductor.invoke();
+        int workCount = m_driver != nullptr ? m_driver->doWork() : 0;
+        workCount += m_conductor.invoke();
         workCount +=
             m_subscription.poll([this](const util::AtomicBuffer& buffer, std::int32_t offset, std::int32_t length,
                                        const transport::Header&) { echo(buffer, offset, length); },
@@ -437,27 +450,39 @@ private:
     util::AgentInvoker& m_conductor;
     transport::Subscription& m_subscription;
     transport::Publication& m_publication;
+    /// Driven here when the echo "process" is one thread; null when the driver has its own.
+    transport::MediaDriver* m_driver;
     std::atomic<std::int64_t> m_droppedEchoes{0};
 };
 
-/// The echo "process": a threaded driver and the echo agent on its own thread, both with idleStrategy.
+/// The echo "process" in the members' thread layout: a threaded driver and the echo agent on its own thread
+/// (members sharing), or the driver driven by the echo agent's thread (members on one thread each), all with
+/// idleStrategy.
 class BaselineEchoServer
 {
 public:
-    BaselineEchoServer(const std::string& idleStrategy, int pingPort, int echoPort)
+    BaselineEchoServer(const std::string& idleStrategy, std::int64_t maxParkNs, bool oneThread, int pingPort,
+                       int echoPort)
     {
         transport::MediaDriverContext driverContext;
-        driverContext.threadingMode = transport::ThreadingMode::SHARED;
+        driverContext.threadingMode = oneThread ? transport::ThreadingMode::INVOKER : transport::ThreadingMode::SHARED;
         driverContext.sharedIdleStrategy = idleStrategy;
         m_driver = transport::MediaDriver::launch(std::move(driverContext));
         transport::AeronContext clientContext;
         clientContext.aeronDirectoryName = m_driver->aeronDirectoryName();
         clientContext.useConductorAgentInvoker = true;
+        if (oneThread)
+        {
+            transport::MediaDriver* driver = m_driver.get();
+            clientContext.driverInvoker = [driver] { return driver->doWork(); };
+        }
         m_aeron = transport::Aeron::connect(std::move(clientContext));
         m_subscription = m_aeron->addSubscription(udpChannel(pingPort), BASELINE_PING_STREAM_ID);
         m_publication = m_aeron->addPublication(udpChannel(echoPort), BASELINE_ECHO_STREAM_ID);
-        m_agent = std::make_unique<EchoAgent>(*m_aeron, *m_subscription, *m_publication);
-        m_idleStrategy = util::newIdleStrategy(idleStrategy);
+        m_agent = std::make_unique<EchoAgent>(*m_aeron, *m_subscription, *m_publication,
+                                              oneThread ? m_driver.get() : nullptr);
+        m_idleStrategy = oneThread ? bench::newBenchIdleStrategy(idleStrategy, maxParkNs)
+                                   : util::newIdleStrategy(idleStrategy);
         m_runner = std::make_unique<util::AgentRunner<>>(
             *m_agent, *m_idleStrategy,
             util::ErrorHandler([](const std::exception& e) { std::fprintf(stderr, "echo agent: %s\n", e.what()); }));
@@ -600,7 +625,8 @@ void runBaseline(const RoundTripConfig& config, const bench::BenchClusterOptions
 {
     const int pingPort = clusterOptions.firstFreePort() + 1;
     const int echoPort = pingPort + 1;
-    BaselineEchoServer server(config.idle, pingPort, echoPort);
+    BaselineEchoServer server(config.idle, config.maxParkNs, clusterOptions.threadingMode == util::ThreadingMode::INVOKER,
+                              pingPort, echoPort);
     BaselineLoadTarget target(pingPort, echoPort, config.messageLength);
     try
     {
@@ -709,10 +735,12 @@ void report(const RoundTripConfig& config, const Results& results)
     const auto baselineFixedService = bench::LatencyFigures::from(results.baselineFixed.serviceTime);
     const auto baselineMax = bench::LatencyFigures::from(results.baselineMax.histogram);
 
-    std::printf("cluster: service=%s members=%d sessions=%d size=%d sync-level=%d threading=%s idle=%s messages=%lld "
+    std::printf("cluster: service=%s members=%d sessions=%d size=%d sync-level=%d threading=%s idle=%s "
+                "max-park=%lldus messages=%lld "
                 "warmup=%lld rate=%.0f/s window=%lld (set-up %lld ms)\n",
                 config.service.c_str(), config.memberCount, config.sessions, config.messageLength, config.syncLevel,
-                config.threading.c_str(), config.idle.c_str(), static_cast<long long>(config.messages),
+                config.threading.c_str(), config.idle.c_str(), static_cast<long long>(config.maxParkNs / 1000),
+                static_cast<long long>(config.messages),
                 static_cast<long long>(config.warmup), config.rate, static_cast<long long>(config.window),
                 static_cast<long long>(results.setupMs));
     if (config.runsFixed())
@@ -762,6 +790,7 @@ void report(const RoundTripConfig& config, const Results& results)
         .add("mode", config.mode)
         .add("threading", config.threading)
         .add("idle", config.idle)
+        .add("max_park_us", config.maxParkNs / 1000)
         .add("size", static_cast<std::int64_t>(config.messageLength))
         .add("messages", config.messages)
         .add("warmup", config.warmup)
@@ -839,8 +868,12 @@ int runClusterRoundTrip(const std::vector<std::string>& args)
         .option("sync-level", "0", "cluster.file-sync-level: 0 page cache | 1 fdatasync before a position counts")
         .option("members", "3", "cluster members, 1..7; member 0 is the appointed leader")
         .option("baseline", "on", "also run the plain UDP transport echo (one session): on | off")
-        .option("threading", "shared", "each member's agents: shared (one thread) | dedicated (a thread each)")
+        .option("threading", "member",
+                "each member's agents: member (all on one thread) | shared (driver, archive, module: a thread each) | "
+                "dedicated (a thread per agent)")
         .option("idle", "backoff", "idle strategy of every member thread and the baseline echo: backoff | yielding")
+        .option("max-park-us", "100",
+                "--threading member: the backoff's longest park, 1..1000 us (the nodes' own threads: 1000)")
         .option("dir", std::filesystem::temp_directory_path().string(),
                 "where the members' cluster and archive directories go (the file system the syncs hit)")
         .option("curve-file", "", "append latency percentile curves here (lines: label percentile latency_us)")
@@ -863,8 +896,9 @@ int runClusterRoundTrip(const std::vector<std::string>& args)
                                    config.syncLevel = static_cast<std::int32_t>(options.integer("sync-level", 0, 2));
                                    config.memberCount = static_cast<int>(options.integer("members", 1, 7));
                                    config.baseline = options.choice("baseline", {"on", "off"}) == "on";
-                                   config.threading = options.choice("threading", {"shared", "dedicated"});
+                                   config.threading = options.choice("threading", {"member", "shared", "dedicated"});
                                    config.idle = options.choice("idle", {"backoff", "yielding"});
+                                   config.maxParkNs = options.integer("max-park-us", 1, 1000) * 1000;
                                    config.dir = options.text("dir");
                                    config.curveFile = options.text("curve-file");
                                    config.label = options.text("label");
@@ -872,10 +906,12 @@ int runClusterRoundTrip(const std::vector<std::string>& args)
 
                                    bench::BenchClusterOptions clusterOptions;
                                    clusterOptions.memberCount = config.memberCount;
-                                   clusterOptions.threadingMode = config.threading == "shared"
-                                                                      ? util::ThreadingMode::SHARED
+                                   clusterOptions.threadingMode = config.threading == "member"
+                                       ? util::ThreadingMode::INVOKER
+                                       : config.threading == "shared" ? util::ThreadingMode::SHARED
                                                                       : util::ThreadingMode::DEDICATED;
                                    clusterOptions.idleStrategy = config.idle;
+                                   clusterOptions.maxParkPeriodNs = config.maxParkNs;
                                    clusterOptions.portBase = config.portBase;
                                    clusterOptions.fileSyncLevel = config.syncLevel;
                                    clusterOptions.maxConcurrentSessions = config.sessions + 4;
