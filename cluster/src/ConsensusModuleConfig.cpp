@@ -163,7 +163,10 @@ const std::vector<Field>& fields()
          "coxswain-node: `dedicated` (a thread per agent) or `shared` (the consensus module and services on one "
          "thread); the driver and archive each keep one thread."},
         {"node.idle-strategy", Kind::STRING, &C::nodeIdleStrategy,
-         "coxswain-node: how idle agent threads wait: `backoff`, `sleeping`, `yielding`, `busy-spin` or `noop`."},
+         "coxswain-node: how idle agent threads wait: `backoff`, `sleeping`, `yielding`, `busy-spin` or `noop`, "
+         "optionally with parameters, e.g. `backoff:max-park=100us` (also `min-park`, `max-spins`, `max-yields`; "
+         "`sleeping:sleep=50us`). The longest park bounds how long a message waits for an idle thread to look "
+         "again: the default 1 ms costs latency at low rates."},
         {"node.archive-checksums", Kind::BOOL, &C::nodeArchiveChecksums,
          "coxswain-node: CRC-32C of every recorded frame (log and snapshots), checked on replay, so a flipped bit "
          "in a segment or snapshot file stops a replay instead of being applied "

@@ -1,10 +1,13 @@
 #include "cox/util/IdleStrategy.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <optional>
 #include <string>
 #include <thread>
 #include <time.h>
 
+#include "cox/util/Config.hpp"
 #include "cox/util/Exceptions.hpp"
 
 namespace cox::util
@@ -99,8 +102,68 @@ void BackoffIdleStrategy::reset() noexcept
     m_state = State::NotIdle;
 }
 
-std::unique_ptr<IdleStrategy> newIdleStrategy(std::string_view alias, const IdleStrategyParams& params)
+namespace
 {
+/// Applies "key=value,key=value" to params; spec is the whole text, for the error message.
+void parseParams(std::string_view spec, std::string_view text, IdleStrategyParams& params)
+{
+    const auto fail = [&](const std::string& why)
+    { throw IllegalArgumentException("invalid idle strategy '" + std::string(spec) + "': " + why); };
+    while (!text.empty())
+    {
+        const std::size_t comma = text.find(',');
+        const std::string_view item = text.substr(0, comma);
+        text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+        const std::size_t equals = item.find('=');
+        if (equals == std::string_view::npos)
+        {
+            fail("parameter '" + std::string(item) + "' has no value (key=value)");
+        }
+        const std::string_view key = item.substr(0, equals);
+        const std::string_view value = item.substr(equals + 1);
+        if (key == "max-park" || key == "min-park" || key == "sleep")
+        {
+            const std::optional<std::int64_t> ns = Config::parseDurationNs(value);
+            if (!ns || *ns <= 0)
+            {
+                fail("'" + std::string(key) + "' needs a positive duration such as 100us, not '" + std::string(value) +
+                     "'");
+            }
+            (key == "max-park" ? params.maxParkPeriodNs : key == "min-park" ? params.minParkPeriodNs
+                                                                            : params.sleepPeriodNs) = *ns;
+        }
+        else if (key == "max-spins" || key == "max-yields")
+        {
+            std::int64_t count = 0;
+            const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), count);
+            if (error != std::errc() || end != value.data() + value.size() || count < 0)
+            {
+                fail("'" + std::string(key) + "' needs a count, not '" + std::string(value) + "'");
+            }
+            (key == "max-spins" ? params.maxSpins : params.maxYields) = count;
+        }
+        else
+        {
+            fail("unknown parameter '" + std::string(key) +
+                 "': expected max-park, min-park, max-spins, max-yields or sleep");
+        }
+    }
+    if (params.minParkPeriodNs > params.maxParkPeriodNs)
+    {
+        fail("min-park is longer than max-park");
+    }
+}
+} // namespace
+
+std::unique_ptr<IdleStrategy> newIdleStrategy(std::string_view spec, const IdleStrategyParams& defaults)
+{
+    const std::size_t colon = spec.find(':');
+    const std::string_view alias = spec.substr(0, colon);
+    IdleStrategyParams params = defaults;
+    if (colon != std::string_view::npos)
+    {
+        parseParams(spec, spec.substr(colon + 1), params);
+    }
     if (alias == BusySpinIdleStrategy::ALIAS)
     {
         return std::make_unique<BusySpinIdleStrategy>();
@@ -122,7 +185,7 @@ std::unique_ptr<IdleStrategy> newIdleStrategy(std::string_view alias, const Idle
     {
         return std::make_unique<NoOpIdleStrategy>();
     }
-    throw IllegalArgumentException("unknown idle strategy '" + std::string(alias) +
+    throw IllegalArgumentException("unknown idle strategy '" + std::string(spec) +
                                    "': expected busy-spin, yielding, sleeping, backoff or noop");
 }
 } // namespace cox::util

@@ -121,3 +121,45 @@ TEST(IdleStrategyTest, shouldParkForTheBackoffPeriod)
     EXPECT_GE(elapsedNs(strategy, 0), 3'000'000);
     EXPECT_EQ(State::Parking, strategy.state());
 }
+
+TEST(IdleStrategyTest, shouldTakeParametersAfterTheAliasInAConfigurationValue)
+{
+    const auto sleeping = newIdleStrategy("sleeping:sleep=50us");
+    EXPECT_EQ(50'000, dynamic_cast<SleepingIdleStrategy&>(*sleeping).sleepPeriodNs());
+
+    const auto backoff = newIdleStrategy("backoff:max-spins=0,max-yields=0,min-park=1us,max-park=4us");
+    auto& strategy = dynamic_cast<BackoffIdleStrategy&>(*backoff);
+    EXPECT_EQ(1'000, strategy.parkPeriodNs());
+    for (int i = 0; i < 8; ++i)
+    {
+        strategy.idle(0);
+    }
+    EXPECT_EQ(State::Parking, strategy.state());
+    EXPECT_EQ(4'000, strategy.parkPeriodNs()) << "the park doubles up to max-park";
+}
+
+TEST(IdleStrategyTest, shouldNameTheWholeValueAndTheFaultWhenParametersAreBad)
+{
+    const std::pair<const char*, const char*> cases[] = {
+        {"backoff:max-park", "has no value"},
+        {"backoff:max-park=soon", "positive duration"},
+        {"backoff:max-spins=-1", "needs a count"},
+        {"backoff:colour=red", "unknown parameter 'colour'"},
+        {"backoff:min-park=2ms,max-park=1ms", "min-park is longer than max-park"},
+        {"spinning:max-park=1ms", "unknown idle strategy 'spinning:max-park=1ms'"},
+    };
+    for (const auto& [spec, expected] : cases)
+    {
+        try
+        {
+            (void)newIdleStrategy(spec);
+            ADD_FAILURE() << spec << ": expected IllegalArgumentException";
+        }
+        catch (const IllegalArgumentException& e)
+        {
+            const std::string message = e.what();
+            EXPECT_NE(std::string::npos, message.find(expected)) << spec << ": " << message;
+            EXPECT_NE(std::string::npos, message.find(spec)) << spec << ": " << message;
+        }
+    }
+}

@@ -186,8 +186,9 @@ struct IdleStrategyParams
 };
 
 /// Builds a strategy from its alias: "busy-spin", "yielding", "sleeping", "backoff" or "noop", as a
-/// configuration file names it. Throws IllegalArgumentException naming the value and the valid
-/// choices for anything else.
-[[nodiscard]] std::unique_ptr<IdleStrategy> newIdleStrategy(std::string_view alias,
-                                                            const IdleStrategyParams& params = {});
+/// configuration file names it, optionally followed by parameters that override params:
+/// "backoff:max-park=100us,min-park=1us,max-spins=10,max-yields=5" or "sleeping:sleep=50us". Throws
+/// IllegalArgumentException naming the value and the valid choices for anything else.
+[[nodiscard]] std::unique_ptr<IdleStrategy> newIdleStrategy(std::string_view spec,
+                                                            const IdleStrategyParams& defaults = {});
 } // namespace cox::util
