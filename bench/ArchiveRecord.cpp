@@ -81,6 +81,7 @@ struct RecordConfig
     double warmupSeconds = 1;
     std::int64_t maxBytes = 0;
     std::int32_t termLength = 0;
+    std::int32_t publicationWindow = 0;
     std::int32_t segmentLength = 0;
     std::int32_t blockLength = 0;
     std::string threading;
@@ -90,7 +91,11 @@ struct RecordConfig
     bool prime = true;
 
     [[nodiscard]] std::int32_t alignedFrameLength() const { return util::align(HEADER_LENGTH + size, FRAME_ALIGNMENT); }
-    [[nodiscard]] std::string channel() const { return "aeron:ipc?term-length=" + std::to_string(termLength); }
+    [[nodiscard]] std::string channel() const
+    {
+        return "aeron:ipc?term-length=" + std::to_string(termLength) +
+            (publicationWindow > 0 ? "|pub-wnd=" + std::to_string(publicationWindow) : std::string());
+    }
 };
 
 
@@ -531,11 +536,11 @@ void report(const RecordConfig& config, const std::string& dir, const RecordResu
     const double writeRatio = bench::ratio(ours.rates.mbPerSec(), write.mbPerSec());
     const double meanWrite = ours.writeCalls > 0 ? static_cast<double>(ours.writtenBytes) / ours.writeCalls
                                                  : std::nan("");
-    std::printf("archive-record: size=%d sync=%d publisher=%s threading=%s idle=%s term-length=%d segment-length=%d prime=%s "
-                "dir=%s\n  (MB = 10^6 bytes of stream, frame headers included; each phase: %.1f s or %lld MB, "
+    std::printf("archive-record: size=%d sync=%d publisher=%s threading=%s idle=%s term-length=%d pub-wnd=%d segment-length=%d "
+                "prime=%s dir=%s\n  (MB = 10^6 bytes of stream, frame headers included; each phase: %.1f s or %lld MB, "
                 "whichever first; baseline blocks of %d bytes)\n",
                 config.size, config.syncLevel, config.publisher.c_str(), config.threading.c_str(), config.idle.c_str(), config.termLength,
-                config.segmentLength, config.prime ? "on" : "off", dir.c_str(), config.seconds,
+                config.publicationWindow > 0 ? config.publicationWindow : config.termLength / 2, config.segmentLength, config.prime ? "on" : "off", dir.c_str(), config.seconds,
                 static_cast<long long>(config.maxBytes / 1'000'000), config.blockLength);
     ours.rates.print("recording");
     std::printf("  %-16s publisher back-pressured %lld times; %lld write calls, mean %.0f bytes\n", "",
@@ -567,6 +572,8 @@ void report(const RecordConfig& config, const std::string& dir, const RecordResu
         .add("warmup_seconds", config.warmupSeconds)
         .add("max_mb", config.maxBytes / 1'000'000)
         .add("term_length", static_cast<std::int64_t>(config.termLength))
+        .add("pub_wnd", static_cast<std::int64_t>(config.publicationWindow > 0 ? config.publicationWindow
+                                                                               : config.termLength / 2))
         .add("segment_length", static_cast<std::int64_t>(config.segmentLength))
         .add("block_length", static_cast<std::int64_t>(config.blockLength))
         .add("dir", config.parentDir)
@@ -614,6 +621,10 @@ int runRecord(const std::vector<std::string>& args)
         .option("threading", "shared", "archive agents: shared (one thread) | dedicated (a thread each)")
         .option("idle", "backoff", "archive idle strategy: busy-spin | yielding | sleeping | backoff")
         .option("term-length", std::to_string(driverDefaults.ipcTermBufferLength), "term length of the stream")
+        .option("pub-wnd", "0",
+                "the stream's publication window (pub-wnd), bytes; 0: 512 KiB at --sync 0 (within a core's L2 here, "
+                "so the recorder copies what the publisher wrote while it is still cached), 1 MiB at --sync 1 (more "
+                "bytes per fdatasync)")
         .option("segment-length", std::to_string(archiveDefaults.segmentFileLength), "archive segment file length")
         .option("block-length", "0", "baseline block; 0: min(archive fileIoMaxLength, term length)")
         .option("prime", "on", "on: an untimed write of --max-mb before each phase (see the source) | off");
@@ -634,6 +645,12 @@ int runRecord(const std::vector<std::string>& args)
             config.threading = options.choice("threading", {"shared", "dedicated"});
             config.idle = options.choice("idle", {"busy-spin", "yielding", "sleeping", "backoff"});
             config.termLength = static_cast<std::int32_t>(options.integer("term-length", 64 * 1024, 1 << 30));
+            config.publicationWindow = static_cast<std::int32_t>(options.integer("pub-wnd", 0, 1 << 29));
+            if (config.publicationWindow == 0)
+            {
+                config.publicationWindow = std::min(config.syncLevel == 0 ? 512 * 1024 : 1024 * 1024,
+                                                    config.termLength / 2);
+            }
             config.segmentLength = static_cast<std::int32_t>(options.integer("segment-length", 64 * 1024, 1 << 30));
             if (!util::isPowerOfTwo(config.termLength) || !util::isPowerOfTwo(config.segmentLength) ||
                 config.segmentLength < config.termLength)

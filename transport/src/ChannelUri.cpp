@@ -285,6 +285,12 @@ std::optional<std::int32_t> ChannelUri::mtu() const
     return value ? std::optional(static_cast<std::int32_t>(parseSize(*value))) : std::nullopt;
 }
 
+std::optional<std::int32_t> ChannelUri::publicationWindow() const
+{
+    const auto value = get(PUBLICATION_WINDOW_PARAM);
+    return value ? std::optional(static_cast<std::int32_t>(parseSize(*value))) : std::nullopt;
+}
+
 std::optional<std::int32_t> ChannelUri::sessionId() const
 {
     const auto value = get(SESSION_ID_PARAM);

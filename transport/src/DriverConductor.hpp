@@ -151,6 +151,8 @@ private:
     std::int32_t nextSessionId();
     std::int32_t termLengthFor(const ChannelUri& uri, std::int32_t defaultLength) const;
     std::int32_t mtuFor(const ChannelUri& uri, std::int32_t defaultMtu) const;
+    static std::int32_t windowFor(const ChannelUri& uri, std::int32_t contextWindow, std::int32_t termLength,
+                                  std::int32_t mtu);
 
     void sendPublicationReady(std::int64_t correlationId, std::int64_t registrationId, std::int32_t sessionId,
                               std::int32_t streamId, std::int32_t publisherLimitId, bool exclusive,

@@ -82,6 +82,8 @@ public:
     /// In bytes, k/m/g suffixes applied.
     [[nodiscard]] std::optional<std::int32_t> termLength() const;
     [[nodiscard]] std::optional<std::int32_t> mtu() const;
+    /// pub-wnd: how far a publication may run ahead of its slowest subscriber (or receiver), in bytes.
+    [[nodiscard]] std::optional<std::int32_t> publicationWindow() const;
     /// The explicit session id; empty when absent or given as `tag:<n>`.
     [[nodiscard]] std::optional<std::int32_t> sessionId() const;
     /// The tag of `session-id=tag:<n>`.

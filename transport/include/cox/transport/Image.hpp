@@ -225,6 +225,8 @@ public:
     /// Returns the bytes consumed (the position advances by that much, padding included).
     template <typename Handler> std::int32_t blockPoll(Handler&& handler, std::int32_t blockLengthLimit)
     {
+        constexpr std::int32_t BLOCK_POLL_PREFETCH_STRIDE = 64;    // a cache line
+        constexpr std::int32_t BLOCK_POLL_PREFETCH_DISTANCE = 2048; // lines in flight ahead of the walk
         if (isClosed())
         {
             return 0;
@@ -236,8 +238,19 @@ public:
             static_cast<std::int32_t>(std::min<std::int64_t>(static_cast<std::int64_t>(termOffset) + blockLengthLimit,
                                                              static_cast<std::int64_t>(term.capacity())));
         std::int32_t offset = termOffset;
+        // Each frame's length says where the next one starts, so the walk is a chain of dependent loads, and the
+        // lines were just written on another core: without help every small frame waits out a cache-line
+        // transfer (about 1 ms per MiB of 64-byte frames, most of a recorder's time). Frames are contiguous, so
+        // the lines ahead are fetched in parallel while the walk goes on.
+        const std::uint8_t* const termBytes = term.buffer();
+        std::int32_t prefetchedTo = termOffset;
         while (offset < limitOffset)
         {
+            while (prefetchedTo < limitOffset && prefetchedTo - offset < BLOCK_POLL_PREFETCH_DISTANCE)
+            {
+                __builtin_prefetch(termBytes + prefetchedTo, 0, 3);
+                prefetchedTo += BLOCK_POLL_PREFETCH_STRIDE;
+            }
             const std::int32_t frameLength = FrameDescriptor::frameLengthChecked(term, offset);
             if (frameLength <= 0)
             {
