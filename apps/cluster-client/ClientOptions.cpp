@@ -150,6 +150,10 @@ ClientOptions parseClientOptions(const std::vector<std::string>& args)
         {
             options.rate = parseWhole(arg, valueOf(args, i), 0, 100'000'000);
         }
+        else if (arg == "--timers")
+        {
+            options.timersPercent = static_cast<std::int32_t>(parseWhole(arg, valueOf(args, i), 0, 100));
+        }
         else if (arg == "--keys")
         {
             options.keys = static_cast<std::int32_t>(parseWhole(arg, valueOf(args, i), 1, 10'000'000));
@@ -241,6 +245,8 @@ std::string clientUsage()
            "                          reconnecting if the session is closed; exit 0 unless no session at all\n"
            "  --client-id N           the id recorded for this client (1)\n"
            "  --key-prefix P          history mode: key names start with P; clients with one prefix share keys (k)\n"
+           "  --timers PERCENT        history mode: PERCENT of requests schedule a cluster timer 200-2000 ms\n"
+           "                          ahead or (a quarter of them) cancel one (0)\n"
            "  --op-timeout S          history mode: stop waiting for a response after S seconds (5)\n"
            "  --idle-seconds S        connect, then stay silent S seconds; exit 0 only if the cluster closed the\n"
            "                          session by then (session timeout test)\n"

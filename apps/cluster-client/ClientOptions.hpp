@@ -47,6 +47,10 @@ struct ClientOptions
     std::int64_t clientId = 1;
     /// History mode: key names start with this (clients with the same prefix share keys).
     std::string keyPrefix = "k";
+    /// History mode: the percentage of requests that schedule a cluster timer 200..2000 ms ahead or (a quarter of
+    /// them) cancel one this client scheduled. They are not kv operations: cox-check-history finds them in the
+    /// archived log and checks the firings (C8).
+    std::int32_t timersPercent = 0;
     /// History mode: give up waiting for a response after this long (the request stays indeterminate).
     double opTimeoutSeconds = 5.0;
     /// Keep running across failovers and closed sessions (reconnecting) rather than exit; implied by --history.

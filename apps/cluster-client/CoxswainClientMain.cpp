@@ -143,6 +143,12 @@ int runHistory(const ClientOptions& options)
               << " indeterminate; " << result.newLeaders << " new leaders, " << result.failoverLost
               << " lost in failover, " << result.reconnects << " reconnects, " << result.unmatched
               << " unmatched and " << result.undecodable << " undecodable responses" << std::endl;
+    if (options.timersPercent > 0)
+    {
+        std::cout << "coxswain-client: history client " << options.clientId << ": " << result.timerSchedules
+                  << " timers scheduled, " << result.timerCancels << " cancels, " << result.timerRequestsOk
+                  << " timer requests answered OK" << std::endl;
+    }
     std::cout << "{\"client\":" << options.clientId << ",\"operations\":" << result.operations
               << ",\"acknowledged\":" << result.acknowledged << ",\"indeterminate\":" << result.indeterminate
               << ",\"new_leaders\":" << result.newLeaders << ",\"reconnects\":" << result.reconnects

@@ -31,6 +31,9 @@ constexpr std::uint64_t PUT_PERCENT = 30;
 constexpr std::uint64_t CAS_PERCENT = 20;
 constexpr std::uint64_t CAS_WRONG_EXPECTED_ONE_IN = 5;
 constexpr std::size_t MAX_VALUE_TEXT = 48;
+/// --timers: deadlines 200..2000 ms (the cluster's default time unit) after the request.
+constexpr std::uint64_t MIN_TIMER_OFFSET_MS = 200;
+constexpr std::uint64_t TIMER_OFFSET_SPAN_MS = 1801;
 
 std::int64_t toNs(double seconds)
 {
@@ -144,6 +147,11 @@ int HistoryRunner::trySend(std::int64_t nowNs)
     {
         return 0;
     }
+    if (m_options.timersPercent > 0 &&
+        splitMix(m_random) % 100 < static_cast<std::uint64_t>(m_options.timersPercent))
+    {
+        return trySendTimer(nowNs);
+    }
     const std::size_t keyIndex = static_cast<std::size_t>(splitMix(m_random) % m_generations.size());
     const std::uint64_t roll = splitMix(m_random) % 100;
     const std::int64_t sequence = m_nextSequence;
@@ -200,6 +208,46 @@ int HistoryRunner::trySend(std::int64_t nowNs)
     return 1;
 }
 
+int HistoryRunner::trySendTimer(std::int64_t nowNs)
+{
+    const std::int64_t correlationId = m_options.clientId * CORRELATION_CLIENT_STRIDE + m_nextSequence;
+    const bool cancel = !m_timerIds.empty() && splitMix(m_random) % 4 == 0;
+    std::size_t cancelIndex = 0;
+    std::int32_t length = 0;
+    if (cancel)
+    {
+        cancelIndex = static_cast<std::size_t>(splitMix(m_random) % m_timerIds.size());
+        length = KeyValueClient::encodeCancelTimer(m_request.data(), m_request.size(), correlationId,
+                                                   m_timerIds[cancelIndex]);
+    }
+    else
+    {
+        // The timer id is the request's own correlation id: unique across clients and runs of one test.
+        const auto offset = static_cast<std::int64_t>(MIN_TIMER_OFFSET_MS + splitMix(m_random) % TIMER_OFFSET_SPAN_MS);
+        length = KeyValueClient::encodeScheduleTimer(m_request.data(), m_request.size(), correlationId, correlationId,
+                                                     offset);
+    }
+    if (m_client->offer(m_request.data(), length) < 0)
+    {
+        return 0;
+    }
+    ++m_nextSequence;
+    m_nextSendNs = std::max(m_nextSendNs + m_intervalNs, nowNs - m_intervalNs);
+    m_lastSendNs = nowNs;
+    m_timerCorrelations.insert(correlationId);
+    if (cancel)
+    {
+        m_timerIds.erase(m_timerIds.begin() + static_cast<std::ptrdiff_t>(cancelIndex));
+        ++m_result.timerCancels;
+    }
+    else
+    {
+        m_timerIds.push_back(correlationId);
+        ++m_result.timerSchedules;
+    }
+    return 1;
+}
+
 int HistoryRunner::expire(std::int64_t nowNs)
 {
     const std::int64_t timeoutNs = toNs(m_options.opTimeoutSeconds);
@@ -239,6 +287,11 @@ void HistoryRunner::onMessage(std::int64_t, std::int64_t, const util::AtomicBuff
     if (!KeyValueClient::decodeResponse(buffer.buffer() + offset, static_cast<std::size_t>(length), response))
     {
         ++m_result.undecodable;
+        return;
+    }
+    if (m_timerCorrelations.erase(response.correlationId) != 0)
+    {
+        m_result.timerRequestsOk += response.code == ResponseCode::OK ? 1 : 0;
         return;
     }
     const auto found = m_operationByCorrelation.find(response.correlationId);

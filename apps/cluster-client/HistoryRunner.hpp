@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "ClientOptions.hpp"
@@ -26,6 +27,10 @@ struct HistoryRunResult
     std::int64_t reconnects = 0;
     std::int64_t undecodable = 0;
     std::int64_t unmatched = 0;
+    /// Timer requests sent (--timers), and how many the service answered OK.
+    std::int64_t timerSchedules = 0;
+    std::int64_t timerCancels = 0;
+    std::int64_t timerRequestsOk = 0;
     /// No session could be (re)established within the connect timeout.
     bool disconnected = false;
 };
@@ -83,6 +88,7 @@ private:
     };
 
     int trySend(std::int64_t nowNs);
+    int trySendTimer(std::int64_t nowNs);
     int expire(std::int64_t nowNs);
     /// Takes an in-flight request out of the window, leaving its operation indeterminate; its key slot moves on.
     void giveUp(std::size_t inFlightIndex);
@@ -102,6 +108,10 @@ private:
     /// correlation id -> operation index, for every request sent (late responses still complete operations).
     std::unordered_map<std::int64_t, std::size_t> m_operationByCorrelation;
     std::vector<std::uint8_t> m_request;
+    /// Timers this client scheduled and has not asked to cancel (some may have fired), and the correlation ids of
+    /// its timer requests, whose responses are not operations.
+    std::vector<std::int64_t> m_timerIds;
+    std::unordered_set<std::int64_t> m_timerCorrelations;
     std::int64_t m_nextSequence = 1;
     std::int64_t m_nextSendNs = 0;
     std::int64_t m_intervalNs = 0;

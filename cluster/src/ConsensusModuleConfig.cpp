@@ -170,7 +170,9 @@ const std::vector<Field>& fields()
         {"node.archive-checksums", Kind::BOOL, &C::nodeArchiveChecksums,
          "coxswain-node: CRC-32C of every recorded frame (log and snapshots), checked on replay, so a flipped bit "
          "in a segment or snapshot file stops a replay instead of being applied "
-         "(aeron.archive.record.checksum / replay.checksum)."},
+         "(aeron.archive.record.checksum / replay.checksum). Turn it on with file-sync-level 1 or 2: a power loss "
+         "can tear a write inside a frame, and only the checksum tells the torn frame from a whole one when the "
+         "archive recovers."},
     };
     return FIELDS;
 }

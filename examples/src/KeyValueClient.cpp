@@ -70,6 +70,16 @@ std::int32_t KeyValueClient::deleteRequestLength(std::size_t keyLength) noexcept
     return requestLength(kv::DeleteRequestEncoder::BLOCK_LENGTH, {keyLength});
 }
 
+std::int32_t KeyValueClient::scheduleTimerRequestLength() noexcept
+{
+    return requestLength(kv::ScheduleTimerRequestEncoder::BLOCK_LENGTH, {});
+}
+
+std::int32_t KeyValueClient::cancelTimerRequestLength() noexcept
+{
+    return requestLength(kv::CancelTimerRequestEncoder::BLOCK_LENGTH, {});
+}
+
 std::int32_t KeyValueClient::encodeGet(std::uint8_t* buffer, std::size_t bufferLength, std::int64_t correlationId,
                                        std::string_view key)
 {
@@ -116,6 +126,30 @@ std::int32_t KeyValueClient::encodeDelete(std::uint8_t* buffer, std::size_t buff
     kv::MessageHeaderEncoder header;
     kv::DeleteRequestEncoder encoder;
     encoder.wrapAndApplyHeader(buffer, 0, bufferLength, header).correlationId(correlationId).putKey(key);
+    return finish(encoder);
+}
+
+std::int32_t KeyValueClient::encodeScheduleTimer(std::uint8_t* buffer, std::size_t bufferLength,
+                                                 std::int64_t correlationId, std::int64_t timerId,
+                                                 std::int64_t deadlineOffset)
+{
+    checkCapacity("ScheduleTimerRequest", scheduleTimerRequestLength(), bufferLength);
+    kv::MessageHeaderEncoder header;
+    kv::ScheduleTimerRequestEncoder encoder;
+    encoder.wrapAndApplyHeader(buffer, 0, bufferLength, header)
+        .correlationId(correlationId)
+        .timerId(timerId)
+        .deadlineOffset(deadlineOffset);
+    return finish(encoder);
+}
+
+std::int32_t KeyValueClient::encodeCancelTimer(std::uint8_t* buffer, std::size_t bufferLength,
+                                               std::int64_t correlationId, std::int64_t timerId)
+{
+    checkCapacity("CancelTimerRequest", cancelTimerRequestLength(), bufferLength);
+    kv::MessageHeaderEncoder header;
+    kv::CancelTimerRequestEncoder encoder;
+    encoder.wrapAndApplyHeader(buffer, 0, bufferLength, header).correlationId(correlationId).timerId(timerId);
     return finish(encoder);
 }
 

@@ -1,6 +1,7 @@
 #include "cox/examples/KeyValueService.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <string>
 
 #include "ServiceSupport.hpp"
@@ -24,7 +25,9 @@ constexpr std::size_t REPLY_BUFFER_LENGTH =
 constexpr std::size_t SNAPSHOT_BUFFER_LENGTH = std::max<std::size_t>(
     {HEADER_LENGTH + kv::SnapshotEntryEncoder::BLOCK_LENGTH + 2 * VAR_DATA_PREFIX_LENGTH +
          KeyValueService::MAX_KEY_LENGTH + KeyValueService::MAX_VALUE_LENGTH,
-     HEADER_LENGTH + kv::SnapshotBeginEncoder::BLOCK_LENGTH, HEADER_LENGTH + kv::SnapshotEndEncoder::BLOCK_LENGTH});
+     HEADER_LENGTH + kv::SnapshotBeginEncoder::BLOCK_LENGTH, HEADER_LENGTH + kv::SnapshotEndEncoder::BLOCK_LENGTH,
+     HEADER_LENGTH + kv::SnapshotTimersEncoder::BLOCK_LENGTH, HEADER_LENGTH + kv::SnapshotTimerEncoder::BLOCK_LENGTH,
+     HEADER_LENGTH + kv::SnapshotCancelledTimerEncoder::BLOCK_LENGTH});
 
 bool keyFits(std::string_view key) noexcept
 {
@@ -54,9 +57,13 @@ void KeyValueService::onStart(cluster::Cluster& cluster, transport::Image* snaps
         return;
     }
     m_entries.clear();
+    m_timers.clear();
+    m_cancelled.clear();
     m_counts = Counts{};
     m_snapshotBegun = false;
     m_snapshotEntryCount = 0;
+    m_snapshotTimerCount = -1;
+    m_snapshotCancelCount = 0;
     detail::readSnapshot(*snapshotImage, cluster.idleStrategy(),
                          [this](const std::uint8_t* data, std::size_t length)
                          { return onSnapshotMessage(data, length); });
@@ -70,7 +77,8 @@ void KeyValueService::onSessionClose(cluster::ClientSession&, std::int64_t, clus
 {
 }
 
-void KeyValueService::onSessionMessage(cluster::ClientSession* session, std::int64_t, const util::AtomicBuffer& buffer,
+void KeyValueService::onSessionMessage(cluster::ClientSession* session, std::int64_t timestamp,
+                                       const util::AtomicBuffer& buffer,
                                        std::int32_t offset, std::int32_t length, const transport::Header&)
 {
     if (session == nullptr)
@@ -84,11 +92,28 @@ void KeyValueService::onSessionMessage(cluster::ClientSession* session, std::int
         ++m_counts.invalidRequests;
         return;
     }
-    onRequest(*session, buffer.buffer() + offset, static_cast<std::size_t>(length));
+    onRequest(*session, timestamp, buffer.buffer() + offset, static_cast<std::size_t>(length));
 }
 
-void KeyValueService::onTimerEvent(std::int64_t, std::int64_t)
+void KeyValueService::onTimerEvent(std::int64_t correlationId, std::int64_t)
 {
+    if (m_timers.erase(correlationId) == 0)
+    {
+        // Only the first firing after a cancel is one that crossed it; the search is over a bounded list and
+        // happens only for a firing that found no pending timer.
+        const auto it = std::find(m_cancelled.begin(), m_cancelled.end(), correlationId);
+        if (it != m_cancelled.end())
+        {
+            m_cancelled.erase(it);
+            ++m_counts.suppressedTimerEvents;
+        }
+        else
+        {
+            ++m_counts.unexpectedTimerEvents;
+        }
+        return;
+    }
+    ++m_counts.timersFired;
 }
 
 void KeyValueService::onRoleChange(cluster::Role)
@@ -100,7 +125,8 @@ void KeyValueService::onTerminate(cluster::Cluster&)
     m_cluster = nullptr;
 }
 
-void KeyValueService::onRequest(cluster::ClientSession& session, const std::uint8_t* data, std::size_t length)
+void KeyValueService::onRequest(cluster::ClientSession& session, std::int64_t timestamp, const std::uint8_t* data,
+                                std::size_t length)
 {
     kv::MessageHeaderDecoder header;
     // Without our schema id and a block that holds it, the correlation id is not known, so nobody can be
@@ -127,6 +153,12 @@ void KeyValueService::onRequest(cluster::ClientSession& session, const std::uint
             break;
         case kv::TemplateId::DELETE_REQUEST:
             onDelete(session, correlationId, data, length, blockLength, version);
+            break;
+        case kv::TemplateId::SCHEDULE_TIMER_REQUEST:
+            onScheduleTimer(session, correlationId, timestamp, data, length, blockLength, version);
+            break;
+        case kv::TemplateId::CANCEL_TIMER_REQUEST:
+            onCancelTimer(session, correlationId, data, length, blockLength, version);
             break;
         default:
             rejectRequest(session, correlationId);
@@ -252,6 +284,71 @@ void KeyValueService::onDelete(cluster::ClientSession& session, std::int64_t cor
     reply(session, correlationId, static_cast<std::int32_t>(kv::ResponseCode::OK), {});
 }
 
+void KeyValueService::onScheduleTimer(cluster::ClientSession& session, std::int64_t correlationId,
+                                      std::int64_t timestamp, const std::uint8_t* data, std::size_t length,
+                                      std::uint16_t blockLength, std::uint16_t version)
+{
+    kv::ScheduleTimerRequestDecoder decoder;
+    if (m_cluster == nullptr ||
+        decoder.wrapForDecode(data, HEADER_LENGTH, blockLength, version, length) != DecodeError::NONE)
+    {
+        rejectRequest(session, correlationId);
+        return;
+    }
+    const std::int64_t timerId = decoder.timerId();
+    const std::int64_t offset = decoder.deadlineOffset();
+    // INT64_MAX is not a deadline the cluster accepts, so the sum must stay below it.
+    if (offset < 0 || offset >= std::numeric_limits<std::int64_t>::max() - std::max<std::int64_t>(timestamp, 0) ||
+        m_timers.find(timerId) != m_timers.end())
+    {
+        rejectRequest(session, correlationId);
+        return;
+    }
+    const std::int64_t deadline = timestamp + offset;
+    // Every member must send the same requests to its consensus module, so back pressure is waited out here.
+    while (!m_cluster->scheduleTimer(timerId, deadline))
+    {
+        m_cluster->idleStrategy().idle();
+    }
+    m_cluster->idleStrategy().reset();
+    m_timers.emplace(timerId, deadline);
+    ++m_counts.timersScheduled;
+    reply(session, correlationId, static_cast<std::int32_t>(kv::ResponseCode::OK), {});
+}
+
+void KeyValueService::onCancelTimer(cluster::ClientSession& session, std::int64_t correlationId,
+                                    const std::uint8_t* data, std::size_t length, std::uint16_t blockLength,
+                                    std::uint16_t version)
+{
+    kv::CancelTimerRequestDecoder decoder;
+    if (m_cluster == nullptr ||
+        decoder.wrapForDecode(data, HEADER_LENGTH, blockLength, version, length) != DecodeError::NONE)
+    {
+        rejectRequest(session, correlationId);
+        return;
+    }
+    const auto it = m_timers.find(decoder.timerId());
+    if (it == m_timers.end())
+    {
+        ++m_counts.timerCancelsNotFound;
+        reply(session, correlationId, static_cast<std::int32_t>(kv::ResponseCode::NOT_FOUND), {});
+        return;
+    }
+    while (!m_cluster->cancelTimer(it->first))
+    {
+        m_cluster->idleStrategy().idle();
+    }
+    m_cluster->idleStrategy().reset();
+    m_cancelled.push_back(it->first);
+    if (m_cancelled.size() > MAX_REMEMBERED_CANCELS)
+    {
+        m_cancelled.pop_front();
+    }
+    m_timers.erase(it);
+    ++m_counts.timersCancelled;
+    reply(session, correlationId, static_cast<std::int32_t>(kv::ResponseCode::OK), {});
+}
+
 void KeyValueService::rejectRequest(cluster::ClientSession& session, std::int64_t correlationId)
 {
     ++m_counts.invalidRequests;
@@ -313,6 +410,33 @@ void KeyValueService::onTakeSnapshot(transport::ExclusivePublication& snapshotPu
         entry.wrapAndApplyHeader(buffer.data(), 0, buffer.size(), header).putKey(key).putValue(value);
         detail::offerSnapshotMessage(snapshotPublication, idleStrategy, buffer.data(),
                                      static_cast<std::int32_t>(HEADER_LENGTH + entry.encodedLength()));
+    }
+
+    kv::SnapshotTimersEncoder timers;
+    timers.wrapAndApplyHeader(buffer.data(), 0, buffer.size(), header)
+        .pendingCount(static_cast<std::int64_t>(m_timers.size()))
+        .scheduledCount(m_counts.timersScheduled)
+        .firedCount(m_counts.timersFired)
+        .cancelledCount(m_counts.timersCancelled)
+        .cancelNotFoundCount(m_counts.timerCancelsNotFound)
+        .unexpectedFiringCount(m_counts.unexpectedTimerEvents)
+        .suppressedFiringCount(m_counts.suppressedTimerEvents)
+        .recentCancelCount(static_cast<std::int64_t>(m_cancelled.size()));
+    detail::offerSnapshotMessage(snapshotPublication, idleStrategy, buffer.data(),
+                                 static_cast<std::int32_t>(HEADER_LENGTH + timers.encodedLength()));
+    for (const auto& [timerId, deadline] : m_timers)
+    {
+        kv::SnapshotTimerEncoder timer;
+        timer.wrapAndApplyHeader(buffer.data(), 0, buffer.size(), header).timerId(timerId).deadline(deadline);
+        detail::offerSnapshotMessage(snapshotPublication, idleStrategy, buffer.data(),
+                                     static_cast<std::int32_t>(HEADER_LENGTH + timer.encodedLength()));
+    }
+    for (const std::int64_t timerId : m_cancelled)
+    {
+        kv::SnapshotCancelledTimerEncoder cancelled;
+        cancelled.wrapAndApplyHeader(buffer.data(), 0, buffer.size(), header).timerId(timerId);
+        detail::offerSnapshotMessage(snapshotPublication, idleStrategy, buffer.data(),
+                                     static_cast<std::int32_t>(HEADER_LENGTH + cancelled.encodedLength()));
     }
 
     kv::SnapshotEndEncoder end;
@@ -385,6 +509,55 @@ bool KeyValueService::onSnapshotMessage(const std::uint8_t* data, std::size_t le
             }
             return false;
         }
+        case kv::TemplateId::SNAPSHOT_TIMERS:
+        {
+            kv::SnapshotTimersDecoder timers;
+            if (m_snapshotTimerCount >= 0 ||
+                timers.wrapForDecode(data, HEADER_LENGTH, header.blockLength(), header.version(), length) !=
+                    DecodeError::NONE ||
+                timers.pendingCount() < 0 || timers.recentCancelCount() < 0 ||
+                timers.recentCancelCount() > static_cast<std::int64_t>(MAX_REMEMBERED_CANCELS))
+            {
+                malformedSnapshot("bad or repeated SnapshotTimers");
+            }
+            m_snapshotTimerCount = timers.pendingCount();
+            m_counts.timersScheduled = timers.scheduledCount();
+            m_counts.timersFired = timers.firedCount();
+            m_counts.timersCancelled = timers.cancelledCount();
+            m_counts.timerCancelsNotFound = timers.cancelNotFoundCount();
+            m_counts.unexpectedTimerEvents = timers.unexpectedFiringCount();
+            m_counts.suppressedTimerEvents = timers.suppressedFiringCount();
+            m_snapshotCancelCount = timers.recentCancelCount();
+            return false;
+        }
+        case kv::TemplateId::SNAPSHOT_TIMER:
+        {
+            kv::SnapshotTimerDecoder timer;
+            if (m_snapshotTimerCount < 0 ||
+                timer.wrapForDecode(data, HEADER_LENGTH, header.blockLength(), header.version(), length) !=
+                    DecodeError::NONE)
+            {
+                malformedSnapshot("bad SnapshotTimer, or one before SnapshotTimers");
+            }
+            if (!m_timers.emplace(timer.timerId(), timer.deadline()).second)
+            {
+                malformedSnapshot("duplicate timer " + std::to_string(timer.timerId()));
+            }
+            return false;
+        }
+        case kv::TemplateId::SNAPSHOT_CANCELLED_TIMER:
+        {
+            kv::SnapshotCancelledTimerDecoder cancelled;
+            if (m_snapshotTimerCount < 0 ||
+                cancelled.wrapForDecode(data, HEADER_LENGTH, header.blockLength(), header.version(), length) !=
+                    DecodeError::NONE ||
+                static_cast<std::int64_t>(m_cancelled.size()) >= m_snapshotCancelCount)
+            {
+                malformedSnapshot("bad or surplus SnapshotCancelledTimer, or one before SnapshotTimers");
+            }
+            m_cancelled.push_back(cancelled.timerId());
+            return false;
+        }
         case kv::TemplateId::SNAPSHOT_END:
         {
             kv::SnapshotEndDecoder end;
@@ -398,6 +571,17 @@ bool KeyValueService::onSnapshotMessage(const std::uint8_t* data, std::size_t le
             {
                 malformedSnapshot("entry count " + std::to_string(loaded) + ", expected " +
                                   std::to_string(m_snapshotEntryCount));
+            }
+            const auto timers = static_cast<std::int64_t>(m_timers.size());
+            if (timers != std::max<std::int64_t>(m_snapshotTimerCount, 0))
+            {
+                malformedSnapshot("timer count " + std::to_string(timers) + ", expected " +
+                                  std::to_string(m_snapshotTimerCount));
+            }
+            if (static_cast<std::int64_t>(m_cancelled.size()) != m_snapshotCancelCount)
+            {
+                malformedSnapshot("cancelled timer count " + std::to_string(m_cancelled.size()) + ", expected " +
+                                  std::to_string(m_snapshotCancelCount));
             }
             return true;
         }
@@ -423,6 +607,28 @@ std::uint64_t KeyValueService::stateHash() const noexcept
     digest.update(m_counts.notFound);
     digest.update(m_counts.invalidRequests);
     digest.update(m_counts.interServiceMessages);
+    // A store without timers hashes as it did before timers existed.
+    if (!m_timers.empty() || m_counts.timersScheduled != 0 || m_counts.unexpectedTimerEvents != 0 ||
+        m_counts.timerCancelsNotFound != 0 || m_counts.suppressedTimerEvents != 0)
+    {
+        digest.update(static_cast<std::int64_t>(m_timers.size()));
+        for (const auto& [timerId, deadline] : m_timers)
+        {
+            digest.update(timerId);
+            digest.update(deadline);
+        }
+        digest.update(m_counts.timersScheduled);
+        digest.update(m_counts.timersFired);
+        digest.update(m_counts.timersCancelled);
+        digest.update(m_counts.timerCancelsNotFound);
+        digest.update(m_counts.unexpectedTimerEvents);
+        digest.update(m_counts.suppressedTimerEvents);
+        digest.update(static_cast<std::int64_t>(m_cancelled.size()));
+        for (const std::int64_t timerId : m_cancelled)
+        {
+            digest.update(timerId);
+        }
+    }
     return digest.value();
 }
 

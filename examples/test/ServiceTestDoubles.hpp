@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "DriverTestSupport.hpp"
@@ -106,8 +107,8 @@ private:
     bool m_closing = false;
 };
 
-/// A cluster that only hands out its idle strategy and its sessions; everything that would reach the
-/// consensus module refuses (services under test must not need it).
+/// A cluster that hands out its idle strategy and its sessions and records timer requests (accepting them after
+/// timerBackPressures refusals); everything else that would reach the consensus module refuses.
 class FakeCluster final : public cluster::Cluster
 {
 public:
@@ -133,8 +134,26 @@ public:
         }
     }
     bool closeClientSession(std::int64_t) override { return false; }
-    [[nodiscard]] bool scheduleTimer(std::int64_t, std::int64_t) override { return false; }
-    [[nodiscard]] bool cancelTimer(std::int64_t) override { return false; }
+    [[nodiscard]] bool scheduleTimer(std::int64_t correlationId, std::int64_t deadline) override
+    {
+        if (timerBackPressures > 0)
+        {
+            --timerBackPressures;
+            return false;
+        }
+        scheduledTimers.emplace_back(correlationId, deadline);
+        return true;
+    }
+    [[nodiscard]] bool cancelTimer(std::int64_t correlationId) override
+    {
+        if (timerBackPressures > 0)
+        {
+            --timerBackPressures;
+            return false;
+        }
+        cancelledTimers.push_back(correlationId);
+        return true;
+    }
     [[nodiscard]] std::int64_t offer(const std::uint8_t*, std::int32_t) override
     {
         return transport::PublicationResult::NOT_CONNECTED;
@@ -156,6 +175,9 @@ public:
 
     RecordingIdleStrategy idle;
     std::map<std::int64_t, cluster::ClientSession*> sessions;
+    std::vector<std::pair<std::int64_t, std::int64_t>> scheduledTimers;
+    std::vector<std::int64_t> cancelledTimers;
+    int timerBackPressures = 0;
 };
 
 /// Delivers payload to service as the container would: at a non-zero offset, after room for the session

@@ -282,7 +282,12 @@ void parseLine(History& history, std::string_view type, std::string_view rest, c
         parseRecord(
             history.timerSchedules, rest, line,
             [](FieldParser& p, TimerSchedule& s)
-            { p.integer("corr", s.correlationId).integer("deadline", s.deadlineNs).flag("cancelled", s.cancelled); });
+            {
+                p.integer("corr", s.correlationId)
+                    .integer("deadline", s.deadlineNs)
+                    .flag("cancelled", s.cancelled)
+                    .integer("cancelpos", s.cancelPosition);
+            });
     }
     else if (type == "timer")
     {
@@ -365,7 +370,12 @@ std::string formatHistory(const History& history)
     for (const auto& schedule : history.timerSchedules)
     {
         out << "schedule corr=" << schedule.correlationId << " deadline=" << schedule.deadlineNs
-            << " cancelled=" << (schedule.cancelled ? 1 : 0) << '\n';
+            << " cancelled=" << (schedule.cancelled ? 1 : 0);
+        if (schedule.cancelPosition != NULL_POSITION)
+        {
+            out << " cancelpos=" << schedule.cancelPosition;
+        }
+        out << '\n';
     }
     for (const auto& event : history.timerEvents)
     {

@@ -115,6 +115,57 @@ CheckResult checkStateAgreement(std::span<const StateHash> stateHashes)
     return CheckResult::pass(C4_NAME, std::to_string(stateHashes.size()) + " state hashes agree");
 }
 
+namespace
+{
+std::vector<TimerEvent> sortedByPosition(std::span<const TimerEvent> events)
+{
+    std::vector<TimerEvent> sorted(events.begin(), events.end());
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const TimerEvent& a, const TimerEvent& b) {
+                         return a.logPosition != b.logPosition ? a.logPosition < b.logPosition
+                                                               : a.memberId < b.memberId;
+                     });
+    return sorted;
+}
+
+/// A firing at position is suppressed when a cancel of its timer was committed before it in the log.
+bool isSuppressed(const TimerSchedule* schedule, std::int64_t position) noexcept
+{
+    return schedule != nullptr && schedule->cancelled && schedule->cancelPosition != NULL_POSITION &&
+           position > schedule->cancelPosition;
+}
+} // namespace
+
+TimerTally tallyTimers(std::span<const TimerSchedule> schedules, std::span<const TimerEvent> events)
+{
+    TimerTally tally;
+    std::unordered_map<std::int64_t, const TimerSchedule*> scheduleById;
+    for (const auto& schedule : schedules)
+    {
+        scheduleById[schedule.correlationId] = &schedule;
+        ++tally.scheduled;
+        tally.cancelled += schedule.cancelled ? 1 : 0;
+    }
+    std::unordered_map<std::int64_t, std::int64_t> firstPosition;
+    for (const auto& event : sortedByPosition(events))
+    {
+        if (!firstPosition.emplace(event.correlationId, event.logPosition).second)
+        {
+            continue;
+        }
+        const auto it = scheduleById.find(event.correlationId);
+        if (isSuppressed(it != scheduleById.end() ? it->second : nullptr, event.logPosition))
+        {
+            ++tally.suppressed;
+        }
+        else
+        {
+            ++tally.fired;
+        }
+    }
+    return tally;
+}
+
 CheckResult checkTimers(std::span<const TimerSchedule> schedules, std::span<const TimerEvent> events,
                         std::int64_t finalClusterTimeNs)
 {
@@ -123,14 +174,13 @@ CheckResult checkTimers(std::span<const TimerSchedule> schedules, std::span<cons
     {
         scheduleById[schedule.correlationId] = &schedule;
     }
+    const auto scheduleOf = [&](std::int64_t correlationId) -> const TimerSchedule*
+    {
+        const auto it = scheduleById.find(correlationId);
+        return it != scheduleById.end() ? it->second : nullptr;
+    };
 
-    std::vector<TimerEvent> sorted(events.begin(), events.end());
-    std::stable_sort(sorted.begin(), sorted.end(),
-                     [](const TimerEvent& a, const TimerEvent& b) {
-                         return a.logPosition != b.logPosition ? a.logPosition < b.logPosition
-                                                               : a.memberId < b.memberId;
-                     });
-
+    const std::vector<TimerEvent> sorted = sortedByPosition(events);
     const auto describe = [](const TimerEvent& e)
     {
         return "timer " + std::to_string(e.correlationId) + " (deadline " + std::to_string(e.deadlineNs) +
@@ -138,29 +188,70 @@ CheckResult checkTimers(std::span<const TimerSchedule> schedules, std::span<cons
                " on " + member(e.memberId);
     };
 
+    // The first firing of each timer (every member replays it at the same position), and whether it was
+    // suppressed; only unsuppressed firings take part in the deadline order.
     std::unordered_map<std::int64_t, const TimerEvent*> firstFiring;
+    std::vector<const TimerEvent*> effective;
+    std::int64_t suppressed = 0;
     for (const auto& event : sorted)
     {
-        const auto scheduleIt = scheduleById.find(event.correlationId);
-        if (!schedules.empty() && scheduleIt == scheduleById.end())
+        const TimerSchedule* schedule = scheduleOf(event.correlationId);
+        if (!schedules.empty() && schedule == nullptr)
         {
             return CheckResult::fail(C8_NAME, describe(event) + " but was never scheduled");
         }
-        const auto deadlineNs = scheduleIt != scheduleById.end() ? scheduleIt->second->deadlineNs : event.deadlineNs;
+        const auto deadlineNs = schedule != nullptr ? schedule->deadlineNs : event.deadlineNs;
+        // A suppressed firing was still fired by the consensus module, so it must not be early either.
         if (event.firedAtNs < deadlineNs)
         {
             return CheckResult::fail(C8_NAME, describe(event) + ", before its deadline " + std::to_string(deadlineNs));
         }
-        if (scheduleIt != scheduleById.end() && scheduleIt->second->cancelled)
-        {
-            return CheckResult::fail(C8_NAME, describe(event) + " although it was cancelled");
-        }
-        // Every member replays the same firing at the same position; a second position is a second firing.
         const auto [firstIt, isFirst] = firstFiring.emplace(event.correlationId, &event);
-        if (!isFirst && firstIt->second->logPosition != event.logPosition)
+        if (!isFirst)
         {
-            return CheckResult::fail(C8_NAME,
-                                     "fired twice: " + describe(*firstIt->second) + ", and " + describe(event));
+            if (firstIt->second->logPosition != event.logPosition)
+            {
+                const bool firstSuppressed = isSuppressed(schedule, firstIt->second->logPosition);
+                return CheckResult::fail(C8_NAME, "fired twice: " + describe(*firstIt->second) +
+                                                      (firstSuppressed ? " (suppressed by its cancel)" : "") +
+                                                      ", and " + describe(event));
+            }
+            continue;
+        }
+        if (isSuppressed(schedule, event.logPosition))
+        {
+            ++suppressed;
+            continue;
+        }
+        if (schedule != nullptr && schedule->cancelled)
+        {
+            const std::string where = schedule->cancelPosition == NULL_POSITION
+                ? std::string(" (cancel position unknown)")
+                : " before its cancel at pos " + std::to_string(schedule->cancelPosition);
+            return CheckResult::fail(C8_NAME, describe(event) + " although it was cancelled" + where);
+        }
+        effective.push_back(&event);
+    }
+
+    // The consensus module fires due timers in deadline order, and a timer is never scheduled for a time before
+    // the request that asked for it, so an effective firing whose deadline is earlier than that of one before it
+    // in the log means the order was broken (equal deadlines may fire in either order).
+    const TimerEvent* latestDeadline = nullptr;
+    std::int64_t latestDeadlineNs = 0;
+    for (const TimerEvent* event : effective)
+    {
+        const TimerSchedule* schedule = scheduleOf(event->correlationId);
+        const auto deadlineNs = schedule != nullptr ? schedule->deadlineNs : event->deadlineNs;
+        if (latestDeadline != nullptr && deadlineNs < latestDeadlineNs)
+        {
+            return CheckResult::fail(C8_NAME, "out of deadline order: " + describe(*event) + ", after " +
+                                                  describe(*latestDeadline) + " whose deadline " +
+                                                  std::to_string(latestDeadlineNs) + " is later");
+        }
+        if (latestDeadline == nullptr || deadlineNs > latestDeadlineNs)
+        {
+            latestDeadline = event;
+            latestDeadlineNs = deadlineNs;
         }
     }
 
@@ -178,6 +269,8 @@ CheckResult checkTimers(std::span<const TimerSchedule> schedules, std::span<cons
             }
         }
     }
-    return CheckResult::pass(C8_NAME, std::to_string(firstFiring.size()) + " timers fired once each");
+    return CheckResult::pass(C8_NAME, std::to_string(schedules.size()) + " timers scheduled, " +
+                                          std::to_string(effective.size()) + " fired once each, " +
+                                          std::to_string(suppressed) + " firings suppressed by an earlier cancel");
 }
 } // namespace cox::sim

@@ -16,6 +16,7 @@
 #include "cox/cluster/ClusterNode.hpp"
 #include "cox/cluster/client/ClusterClient.hpp"
 #include "cox/cluster/service/ClusteredService.hpp"
+#include "cox/codecs/kv/KvCodecs.hpp"
 #include "cox/examples/KeyValueClient.hpp"
 #include "cox/examples/KeyValueService.hpp"
 #include "cox/sim/LinearizabilityChecker.hpp"
@@ -46,6 +47,26 @@ constexpr std::int64_t FIRST_FAULT_STEP = 1200;
 constexpr std::int64_t QUIET_STEPS_TO_END = 300;
 /// An SBE message header, then the request's int64 correlation id (every kv request starts so).
 constexpr std::int32_t SBE_HEADER_LENGTH = 8;
+/// Cluster-time units (milliseconds) ahead of its request that a timer of the workload is due.
+constexpr std::int64_t MIN_TIMER_OFFSET = 20;
+constexpr std::int64_t MAX_TIMER_OFFSET = 1500;
+
+/// The kv template of a session message payload, or 0 when it is not a kv message.
+std::uint16_t kvTemplateOf(const util::AtomicBuffer& buffer, std::int32_t offset, std::int32_t length)
+{
+    if (length < SBE_HEADER_LENGTH ||
+        buffer.getUInt16(static_cast<std::size_t>(offset + 4)) != codecs::kv::SCHEMA_ID)
+    {
+        return 0;
+    }
+    return buffer.getUInt16(static_cast<std::size_t>(offset + 2));
+}
+
+bool isTimerRequest(std::uint16_t kvTemplate)
+{
+    return kvTemplate == codecs::kv::TemplateId::SCHEDULE_TIMER_REQUEST ||
+        kvTemplate == codecs::kv::TemplateId::CANCEL_TIMER_REQUEST;
+}
 
 std::int64_t correlationIdOf(std::int64_t clientId, std::int64_t sequence)
 {
@@ -70,6 +91,10 @@ struct Journal
     std::map<std::int64_t, AppliedMessage> applied;
     std::vector<std::string> divergences;
     std::array<std::int64_t, 16> highestRecorded{};
+    /// Timers as the services applied their requests (the first member to apply one records it), and every
+    /// member's firings, each once per member and position.
+    std::map<std::int64_t, TimerSchedule> timerSchedules;
+    std::vector<TimerEvent> timerEvents;
 
     Journal() { highestRecorded.fill(-1); }
 };
@@ -82,6 +107,7 @@ public:
 
     void onStart(cluster::Cluster& cluster, transport::Image* snapshotImage) override
     {
+        m_cluster = &cluster;
         m_kv.onStart(cluster, snapshotImage);
     }
 
@@ -99,7 +125,30 @@ public:
     void onSessionMessage(cluster::ClientSession* session, std::int64_t timestamp, const util::AtomicBuffer& buffer,
                           std::int32_t offset, std::int32_t length, const transport::Header& header) override
     {
+        const std::uint16_t kvTemplate = kvTemplateOf(buffer, offset, length);
+        const std::int64_t timerId = isTimerRequest(kvTemplate) && length >= SBE_HEADER_LENGTH + 16
+            ? buffer.getInt64(static_cast<std::size_t>(offset + SBE_HEADER_LENGTH + 8))
+            : -1;
+        const auto wasPendingIt = m_kv.pendingTimers().find(timerId);
+        const bool wasPending = wasPendingIt != m_kv.pendingTimers().end();
+        const std::int64_t deadlineBefore = wasPending ? wasPendingIt->second : -1;
         m_kv.onSessionMessage(session, timestamp, buffer, offset, length, header);
+        const auto pendingIt = m_kv.pendingTimers().find(timerId);
+        const bool isPending = pendingIt != m_kv.pendingTimers().end();
+        if (kvTemplate == codecs::kv::TemplateId::SCHEDULE_TIMER_REQUEST && isPending && !wasPending)
+        {
+            m_journal.timerSchedules.emplace(timerId, TimerSchedule{timerId, pendingIt->second, false});
+        }
+        // A cancel that found the timer pending may still be followed by its TimerEvent (the leader fired it before
+        // the cancel reached its consensus module): C8 accepts that one firing after cancelPosition as suppressed.
+        else if (kvTemplate == codecs::kv::TemplateId::CANCEL_TIMER_REQUEST && wasPending && !isPending)
+        {
+            // Whoever applies the cancel first may not have recorded the schedule (it started from a snapshot).
+            auto& schedule =
+                m_journal.timerSchedules.emplace(timerId, TimerSchedule{timerId, deadlineBefore, false}).first->second;
+            schedule.cancelled = true;
+            schedule.cancelPosition = header.position();
+        }
         const std::int64_t position = header.position();
         m_lastPosition = position;
         auto& highest = m_journal.highestRecorded[static_cast<std::size_t>(m_memberId)];
@@ -112,7 +161,8 @@ public:
         m_journal.entries.push_back(
             AppliedEntry{m_memberId, position, hashBytes(data, static_cast<std::size_t>(length)), timestamp});
         m_journal.stateHashes.push_back(StateHash{m_memberId, position, m_kv.stateHash()});
-        if (length >= SBE_HEADER_LENGTH + 8)
+        // Timer requests are not operations of the kv register history: C8 checks them.
+        if (length >= SBE_HEADER_LENGTH + 8 && !isTimerRequest(kvTemplate))
         {
             const std::int64_t correlationId = buffer.getInt64(static_cast<std::size_t>(offset + SBE_HEADER_LENGTH));
             const AppliedMessage message{position, correlationId >> 32, correlationId & 0xFFFFFFFF};
@@ -131,7 +181,19 @@ public:
 
     void onTimerEvent(std::int64_t correlationId, std::int64_t timestamp) override
     {
+        const auto pendingIt = m_kv.pendingTimers().find(correlationId);
+        const std::int64_t deadline = pendingIt != m_kv.pendingTimers().end() ? pendingIt->second : -1;
         m_kv.onTimerEvent(correlationId, timestamp);
+        const std::int64_t position = m_cluster != nullptr ? m_cluster->logPosition() : -1;
+        m_lastPosition = position;
+        auto& highest = m_journal.highestRecorded[static_cast<std::size_t>(m_memberId)];
+        if (position <= highest)
+        {
+            return;
+        }
+        highest = position;
+        m_journal.timerEvents.push_back(TimerEvent{correlationId, deadline, timestamp, position, m_memberId});
+        m_journal.stateHashes.push_back(StateHash{m_memberId, position, m_kv.stateHash()});
     }
 
     void onTakeSnapshot(transport::ExclusivePublication& snapshotPublication) override
@@ -148,6 +210,7 @@ public:
 private:
     std::int32_t m_memberId;
     Journal& m_journal;
+    cluster::Cluster* m_cluster = nullptr;
     examples::KeyValueService m_kv;
     std::int64_t m_lastPosition = -1;
 };
@@ -199,6 +262,9 @@ struct PendingOp
     /// Index in the history once offered; before that the request has not left the client.
     std::optional<std::size_t> index;
     std::int64_t createdNs = 0;
+    /// A timer request: not an operation of the history (index stays empty once offered), checked by C8.
+    bool timer = false;
+    bool offered = false;
 };
 
 struct Client
@@ -219,6 +285,8 @@ struct Client
     /// Filled by the listener during pollEgress.
     std::vector<std::pair<std::int64_t, examples::KeyValueClient::Response>> responses;
     std::vector<std::string> responseValues;
+    /// Timers this client asked for and has not cancelled, some of which may have fired.
+    std::vector<std::int64_t> timerIds;
 };
 
 void Listener::onMessage(std::int64_t, std::int64_t, const util::AtomicBuffer& buffer, std::int32_t offset,
@@ -274,7 +342,8 @@ public:
           m_random(m_options.seed),
           m_network(m_time, m_random.fork(), drawNetwork()),
           m_schedule(drawSchedule(m_options)),
-          m_workload(m_random.fork())
+          m_workload(m_random.fork()),
+          m_timerWorkload(m_options.seed ^ 0x713E2ULL)
     {
         if (m_options.memberCount < 1 || m_options.memberCount > 9)
         {
@@ -404,6 +473,19 @@ public:
                 m_history.operations[*client->pending->index].outcome = OpOutcome::UNKNOWN;
             }
         }
+        for (const auto& [timerId, schedule] : m_journal.timerSchedules)
+        {
+            m_history.timerSchedules.push_back(schedule);
+        }
+        m_history.timerEvents = m_journal.timerEvents;
+        for (const auto& entry : m_journal.entries)
+        {
+            m_history.finalClusterTimeNs = std::max(m_history.finalClusterTimeNs, entry.clusterTimeNs);
+        }
+        for (const auto& event : m_journal.timerEvents)
+        {
+            m_history.finalClusterTimeNs = std::max(m_history.finalClusterTimeNs, event.firedAtNs);
+        }
         if (m_result.failures.empty())
         {
             finalChecks();
@@ -427,6 +509,7 @@ public:
         {
             m_history.applied.push_back(message);
         }
+        m_result.timers = tallyTimers(m_history.timerSchedules, m_history.timerEvents);
         m_result.history = m_history;
         m_result.passed = m_result.failures.empty();
         shutdown();
@@ -467,6 +550,10 @@ private:
         config.snapshotRetentionCount = 0;
         config.replicationProgressTimeoutNs = 1'000'000'000; // scaled down with the heartbeat timeout
         config.fileSyncLevel = m_fileSyncLevel;
+        // A power loss can tear a write inside a frame: its header lands, part of its body does not. Only a
+        // checksum tells such a frame from a whole one when the archive recovers, so a deployment that syncs to
+        // survive power loss records them too (seed 828 applied a torn frame's zeroed body).
+        context.archiveChecksums = m_fileSyncLevel >= 1;
         context.threadingMode = util::ThreadingMode::INVOKER;
         context.publicationTermBufferLength = 64 * 1024;
         context.ipcTermBufferLength = 64 * 1024;
@@ -1024,12 +1111,17 @@ private:
         {
             client.pending = newOp(client, now);
         }
-        if (client.pending && !client.pending->index)
+        if (client.pending && !client.pending->index && !client.pending->offered)
         {
             const auto& request = client.pending->request;
             const std::int64_t result =
                 client.session->offer(request.data(), static_cast<std::int32_t>(request.size()));
-            if (result > 0)
+            if (result > 0 && client.pending->timer)
+            {
+                client.pending->op.invokeNs = now;
+                client.pending->offered = true;
+            }
+            else if (result > 0)
             {
                 client.pending->op.invokeNs = now;
                 client.pending->index = m_history.operations.size();
@@ -1084,7 +1176,8 @@ private:
         {
             return;
         }
-        const std::int64_t since = client.pending->index ? client.pending->op.invokeNs : client.pending->createdNs;
+        const std::int64_t since = client.pending->index || client.pending->offered ? client.pending->op.invokeNs
+                                                                                     : client.pending->createdNs;
         if (now - since > m_options.requestTimeoutNs)
         {
             giveUp(client, now, issueRequests);
@@ -1104,6 +1197,8 @@ private:
         Operation op = client.pending->op;
         const bool wasInvoked = client.pending->index.has_value();
         client.pending.reset();
+        // A timer request whose answer was lost is not resent: its timer may exist, and a second request for the
+        // same id would be refused anyway.
         if (retry && wasInvoked)
         {
             client.pending = makeOp(client, now, op.kind, op.key, op.kind == OpKind::GET ? std::string() : op.value,
@@ -1114,6 +1209,10 @@ private:
     std::optional<PendingOp> newOp(Client& client, std::int64_t now)
     {
         client.nextOpNs = now + m_workload.nextInt(2'000'000, 30'000'000);
+        if (m_timerWorkload.chance(0.15))
+        {
+            return newTimerOp(client, now);
+        }
         const std::int64_t roll = m_workload.nextInt(100);
         const OpKind kind = roll < 35 ? OpKind::PUT : roll < 65 ? OpKind::GET : roll < 85 ? OpKind::CAS : OpKind::DELETE;
         const std::string key = "k" + std::to_string(m_workload.nextInt(KEY_COUNT));
@@ -1130,6 +1229,38 @@ private:
         }
         return makeOp(client, now, kind, key, kind == OpKind::GET || kind == OpKind::DELETE ? std::string() : value,
                       expected);
+    }
+
+    /// Schedules a timer 20..1500 ms ahead, or (about a quarter of the time) cancels one the client scheduled.
+    PendingOp newTimerOp(Client& client, std::int64_t now)
+    {
+        PendingOp pending;
+        pending.createdNs = now;
+        pending.timer = true;
+        pending.op.clientId = client.id;
+        pending.op.sequence = client.nextSequence++;
+        pending.correlationId = correlationIdOf(client.id, pending.op.sequence);
+        pending.request.resize(static_cast<std::size_t>(examples::KeyValueClient::scheduleTimerRequestLength()));
+        std::int32_t length = 0;
+        if (!client.timerIds.empty() && m_timerWorkload.chance(0.25))
+        {
+            const auto which = static_cast<std::size_t>(
+                m_timerWorkload.nextInt(static_cast<std::int64_t>(client.timerIds.size())));
+            const std::int64_t timerId = client.timerIds[which];
+            client.timerIds.erase(client.timerIds.begin() + static_cast<std::ptrdiff_t>(which));
+            length = examples::KeyValueClient::encodeCancelTimer(pending.request.data(), pending.request.size(),
+                                                                 pending.correlationId, timerId);
+        }
+        else
+        {
+            const std::int64_t offset = m_timerWorkload.nextInt(MIN_TIMER_OFFSET, MAX_TIMER_OFFSET);
+            client.timerIds.push_back(pending.correlationId);
+            length = examples::KeyValueClient::encodeScheduleTimer(pending.request.data(), pending.request.size(),
+                                                                   pending.correlationId, pending.correlationId,
+                                                                   offset);
+        }
+        pending.request.resize(static_cast<std::size_t>(length));
+        return pending;
     }
 
     PendingOp makeOp(Client& client, std::int64_t now, OpKind kind, const std::string& key, const std::string& value,
@@ -1174,6 +1305,13 @@ private:
     void onResponse(Client& client, const examples::KeyValueClient::Response& response, const std::string& value,
                     std::int64_t now)
     {
+        if (client.pending && client.pending->offered && response.correlationId == client.pending->correlationId)
+        {
+            m_trace.add(response.correlationId);
+            m_trace.add(now);
+            client.pending.reset();
+            return;
+        }
         if (!client.pending || !client.pending->index || response.correlationId != client.pending->correlationId)
         {
             return; // a late answer to a request already given up on
@@ -1233,6 +1371,7 @@ private:
             checkNoDuplicatesOrPhantoms(m_history.operations, applied),
             checkOrdering(m_history.operations, applied),
             checkLinearizable(m_history.operations),
+            checkTimers(m_history.timerSchedules, m_history.timerEvents, m_history.finalClusterTimeNs),
         };
         for (const auto& result : results)
         {
@@ -1253,6 +1392,8 @@ private:
     SimNetwork m_network;
     std::vector<FaultEvent> m_schedule;
     SimRandom m_workload;
+    /// Timer requests draw from their own stream, seeded apart, so the kv requests a seed makes stay the same.
+    SimRandom m_timerWorkload;
     std::int32_t m_clientCount = 0;
     std::filesystem::path m_root;
     bool m_ownsRoot = false;

@@ -31,7 +31,7 @@ History sampleHistory()
     swap.sequence = 2;
     h.operations.push_back(swap);
     h.applied = {{1024, 1, 1}, {1100, 2, 1}, {1200, 2, 2}};
-    h.timerSchedules = {{5, 1000, false}, {6, 2000, true}};
+    h.timerSchedules = {{5, 1000, false}, {6, 2000, true, 1600}, {7, 2000, true}};
     h.timerEvents = {{5, 1000, 1001, 1300, 0}, {5, 1000, 1001, 1300, 2}};
     h.entries = {{0, 1024, 0xFFFFFFFFFFFFFFFFULL, 10}, {2, 1024, 0xFFFFFFFFFFFFFFFFULL, 10}};
     h.stateHashes = {{0, 1024, 0x1234}, {1, 1024, 0x1234}};
@@ -75,6 +75,7 @@ void expectSameHistory(const History& a, const History& b)
         EXPECT_EQ(a.timerSchedules[i].correlationId, b.timerSchedules[i].correlationId);
         EXPECT_EQ(a.timerSchedules[i].deadlineNs, b.timerSchedules[i].deadlineNs);
         EXPECT_EQ(a.timerSchedules[i].cancelled, b.timerSchedules[i].cancelled);
+        EXPECT_EQ(a.timerSchedules[i].cancelPosition, b.timerSchedules[i].cancelPosition);
     }
     ASSERT_EQ(a.timerEvents.size(), b.timerEvents.size());
     for (std::size_t i = 0; i < a.timerEvents.size(); ++i)
@@ -110,7 +111,9 @@ TEST(HistoryFileTest, shouldRoundTripEveryRecordThroughText)
     const auto text = formatHistory(original);
     expectSameHistory(original, parseHistory(text));
     // One line per record plus the header, and no raw whitespace inside a field.
-    EXPECT_EQ(1u + 4 + 3 + 2 + 2 + 2 + 2 + 1, static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')));
+    EXPECT_EQ(1u + 4 + 3 + 3 + 2 + 2 + 2 + 1, static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')));
+    EXPECT_NE(std::string::npos, text.find("schedule corr=6 deadline=2000 cancelled=1 cancelpos=1600\n")) << text;
+    EXPECT_NE(std::string::npos, text.find("schedule corr=7 deadline=2000 cancelled=1\n")) << text;
     EXPECT_NE(std::string::npos, text.find("key=key%20with%20spaces%3D%25")) << text;
     EXPECT_NE(std::string::npos, text.find("complete=inf")) << text;
 }

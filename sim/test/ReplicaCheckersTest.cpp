@@ -94,6 +94,24 @@ TEST(ReplicaCheckersTest, shouldFailWhenDueTimerNeverFires)
     EXPECT_NE(std::string::npos, result.explanation.find("timer 2 (deadline 5000) never fired")) << result.explanation;
 }
 
+TEST(ReplicaCheckersTest, shouldFailWhenATimerFiresAfterOneWithALaterDeadline)
+{
+    std::vector<TimerSchedule> schedules{{1, 1000, false}, {2, 2000, false}};
+    std::vector<TimerEvent> events{{2, 2000, 2500, 600, 0}, {1, 1000, 2500, 700, 0}, {1, 1000, 2500, 700, 1}};
+    const auto result = checkTimers(schedules, events, 3000);
+    ASSERT_TRUE(result.failed());
+    EXPECT_NE(std::string::npos, result.explanation.find("out of deadline order: timer 1")) << result.explanation;
+}
+
+TEST(ReplicaCheckersTest, shouldPassTimersWithEqualDeadlinesInEitherOrder)
+{
+    std::vector<TimerSchedule> schedules{{1, 1000, false}, {2, 1000, false}, {3, 1200, false}};
+    std::vector<TimerEvent> events{
+        {2, 1000, 1300, 600, 0}, {1, 1000, 1300, 700, 0}, {3, 1200, 1300, 800, 0}, {2, 1000, 1300, 600, 1}};
+    const auto result = checkTimers(schedules, events, 3000);
+    EXPECT_TRUE(result.passed()) << toString(result);
+}
+
 TEST(ReplicaCheckersTest, shouldFailWhenCancelledOrUnscheduledTimerFires)
 {
     std::vector<TimerSchedule> schedules{{1, 1000, true}};
@@ -101,4 +119,109 @@ TEST(ReplicaCheckersTest, shouldFailWhenCancelledOrUnscheduledTimerFires)
     const auto result = checkTimers(schedules, std::vector<TimerEvent>{{7, 1000, 1000, 500, 0}}, NULL_POSITION);
     ASSERT_TRUE(result.failed());
     EXPECT_NE(std::string::npos, result.explanation.find("never scheduled")) << result.explanation;
+}
+
+// Timer 1 (deadline 1000) has its cancel committed at pos 600; the leader had already fired it, so its TimerEvent
+// follows at pos 700 on every member. Timer 2 fires normally.
+TEST(ReplicaCheckersTest, shouldAcceptOneSuppressedFiringThatFollowsItsCancelInTheLog)
+{
+    std::vector<TimerSchedule> schedules{{1, 1000, true, 600}, {2, 1500, false}};
+    std::vector<TimerEvent> events{{1, 1000, 1010, 700, 0}, {1, 1000, 1010, 700, 1}, {2, 1500, 1500, 900, 0},
+                                   {1, 1000, 1010, 700, 2}, {2, 1500, 1500, 900, 1}};
+    const auto result = checkTimers(schedules, events, 3000);
+    EXPECT_TRUE(result.passed()) << toString(result);
+    EXPECT_NE(std::string::npos, result.explanation.find("2 timers scheduled, 1 fired once each, 1 firings suppressed"))
+        << result.explanation;
+
+    const TimerTally tally = tallyTimers(schedules, events);
+    EXPECT_EQ(2, tally.scheduled);
+    EXPECT_EQ(1, tally.cancelled);
+    EXPECT_EQ(1, tally.fired);
+    EXPECT_EQ(1, tally.suppressed);
+}
+
+TEST(ReplicaCheckersTest, shouldFailWhenACancelledTimerFiresBeforeItsCancelInTheLog)
+{
+    std::vector<TimerSchedule> schedules{{1, 1000, true, 600}};
+    const auto result = checkTimers(schedules, std::vector<TimerEvent>{{1, 1000, 1010, 500, 0}}, 3000);
+    ASSERT_TRUE(result.failed());
+    EXPECT_NE(std::string::npos, result.explanation.find("at pos 500 on member 0 although it was cancelled before its "
+                                                         "cancel at pos 600"))
+        << result.explanation;
+}
+
+TEST(ReplicaCheckersTest, shouldFailWhenASuppressedFiringIsFollowedByASecondFiring)
+{
+    std::vector<TimerSchedule> schedules{{1, 1000, true, 600}};
+    std::vector<TimerEvent> events{{1, 1000, 1010, 700, 0}, {1, 1000, 1010, 700, 1}, {1, 1000, 1200, 900, 1}};
+    const auto result = checkTimers(schedules, events, 3000);
+    ASSERT_TRUE(result.failed());
+    EXPECT_NE(std::string::npos, result.explanation.find("fired twice: timer 1")) << result.explanation;
+    EXPECT_NE(std::string::npos, result.explanation.find("(suppressed by its cancel), and timer 1"))
+        << result.explanation;
+    EXPECT_NE(std::string::npos, result.explanation.find("at pos 900")) << result.explanation;
+}
+
+TEST(ReplicaCheckersTest, shouldFailWhenAnUncancelledTimerFiresTwiceAndTheSecondFollowsACancel)
+{
+    // Fired at 500, then cancelled: a service would have found it gone, so no cancel is recorded; a second
+    // firing is a second firing whatever came between.
+    std::vector<TimerSchedule> schedules{{1, 1000, false}};
+    std::vector<TimerEvent> events{{1, 1000, 1000, 500, 0}, {1, 1000, 1300, 800, 0}};
+    const auto result = checkTimers(schedules, events, 3000);
+    ASSERT_TRUE(result.failed());
+    EXPECT_NE(std::string::npos, result.explanation.find("fired twice")) << result.explanation;
+    EXPECT_EQ(std::string::npos, result.explanation.find("suppressed")) << result.explanation;
+}
+
+TEST(ReplicaCheckersTest, shouldFailWhenASuppressedFiringCameBeforeTheDeadline)
+{
+    std::vector<TimerSchedule> schedules{{1, 1000, true, 600}};
+    const auto result = checkTimers(schedules, std::vector<TimerEvent>{{1, 1000, 990, 700, 0}}, 3000);
+    ASSERT_TRUE(result.failed());
+    EXPECT_NE(std::string::npos, result.explanation.find("before its deadline 1000")) << result.explanation;
+}
+
+TEST(ReplicaCheckersTest, shouldFailWhenACancelledTimerWithNoKnownCancelPositionFires)
+{
+    std::vector<TimerSchedule> schedules{{1, 1000, true}};
+    const auto result = checkTimers(schedules, std::vector<TimerEvent>{{1, 1000, 1000, 700, 0}}, 3000);
+    ASSERT_TRUE(result.failed());
+    EXPECT_NE(std::string::npos, result.explanation.find("although it was cancelled (cancel position unknown)"))
+        << result.explanation;
+}
+
+TEST(ReplicaCheckersTest, shouldNotRequireACancelledTimerToFireButStillRequireTheOthers)
+{
+    std::vector<TimerSchedule> schedules{{1, 1000, true, 600}, {2, 1200, false}};
+    EXPECT_TRUE(checkTimers(schedules, std::vector<TimerEvent>{{2, 1200, 1200, 800, 0}}, 3000).passed());
+    const auto result = checkTimers(schedules, std::vector<TimerEvent>{{1, 1000, 1010, 700, 0}}, 3000);
+    ASSERT_TRUE(result.failed());
+    EXPECT_NE(std::string::npos, result.explanation.find("timer 2 (deadline 1200) never fired by final cluster time"))
+        << result.explanation;
+}
+
+TEST(ReplicaCheckersTest, shouldFailWhenASuppressedTimerWasNeverScheduled)
+{
+    std::vector<TimerSchedule> schedules{{1, 1000, true, 600}};
+    const auto result = checkTimers(schedules, std::vector<TimerEvent>{{9, 1000, 1010, 700, 0}}, 3000);
+    ASSERT_TRUE(result.failed());
+    EXPECT_NE(std::string::npos, result.explanation.find("timer 9")) << result.explanation;
+    EXPECT_NE(std::string::npos, result.explanation.find("never scheduled")) << result.explanation;
+}
+
+TEST(ReplicaCheckersTest, shouldLeaveSuppressedFiringsOutOfTheDeadlineOrder)
+{
+    // Timer 1 (deadline 2000) was cancelled at 600 but fired at 700; timer 2 (deadline 1500) fires after it, which
+    // would be out of order had timer 1's firing taken effect.
+    std::vector<TimerSchedule> schedules{{1, 2000, true, 600}, {2, 1500, false}, {3, 1000, false}};
+    std::vector<TimerEvent> events{{1, 2000, 2000, 700, 0}, {2, 1500, 2000, 800, 0}};
+    EXPECT_TRUE(checkTimers(schedules, events, NULL_POSITION).passed());
+
+    // Among effective firings the order still holds: timer 3 (deadline 1000) after timer 2 fails.
+    events.push_back({3, 1000, 2000, 900, 0});
+    const auto result = checkTimers(schedules, events, 3000);
+    ASSERT_TRUE(result.failed());
+    EXPECT_NE(std::string::npos, result.explanation.find("out of deadline order: timer 3")) << result.explanation;
+    EXPECT_NE(std::string::npos, result.explanation.find("after timer 2")) << result.explanation;
 }

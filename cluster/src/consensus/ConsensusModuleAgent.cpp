@@ -1383,10 +1383,17 @@ void ConsensusModuleAgent::onCommitPosition(std::int64_t leadershipTermId, std::
                                             std::int32_t leaderMemberId)
 {
     static_cast<void>(leaderMemberId);
-    m_timeOfLastLeaderMessageNs = m_nowNs;
-    if (leadershipTermId == m_leadershipTermId && logPosition > m_notifiedCommitPosition)
+    if (leadershipTermId == m_leadershipTermId)
     {
-        m_notifiedCommitPosition = logPosition;
+        m_timeOfLastLeaderMessageNs = m_nowNs;
+        m_notifiedCommitPosition = std::max(m_notifiedCommitPosition, logPosition);
+    }
+    else if (leadershipTermId > m_leadershipTermId && m_election == nullptr)
+    {
+        // A term this member is not in (its catch-up finished in the term before, say). Before, the newer term's
+        // heartbeats kept it from timing out while it never learned the term: it stayed behind for good (seed 996).
+        const std::string reason = "a commit position from the newer term " + std::to_string(leadershipTermId);
+        enterElection(reason.c_str());
     }
 }
 

@@ -423,8 +423,10 @@ int ConsensusModuleAgent::checkSessions(std::int64_t nowNs)
 void ConsensusModuleAgent::onIngressMessage(std::int64_t leadershipTermId, std::int64_t clusterSessionId,
                                             const std::uint8_t* payload, std::int32_t payloadLength)
 {
-    static_cast<void>(leadershipTermId);
-    if (m_role != Role::LEADER || m_election != nullptr)
+    // As Aeron, a message sent in another term is dropped: the client sent it to an earlier leader (this member,
+    // say, before a pause), gave it up and may have sent its retry since; appending it now would put it after that
+    // retry (seed 206). The client sends again once it hears of this term.
+    if (m_role != Role::LEADER || m_election != nullptr || leadershipTermId != m_leadershipTermId)
     {
         return;
     }

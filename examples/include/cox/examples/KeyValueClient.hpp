@@ -23,6 +23,8 @@ public:
     [[nodiscard]] static std::int32_t compareAndSetRequestLength(std::size_t keyLength, std::size_t expectedLength,
                                                                  std::size_t newValueLength) noexcept;
     [[nodiscard]] static std::int32_t deleteRequestLength(std::size_t keyLength) noexcept;
+    [[nodiscard]] static std::int32_t scheduleTimerRequestLength() noexcept;
+    [[nodiscard]] static std::int32_t cancelTimerRequestLength() noexcept;
 
     /// Each encoder writes at buffer[0] and returns the encoded length. Throws util::IllegalArgumentException
     /// when bufferLength is too small (a sizing error by the caller).
@@ -36,6 +38,13 @@ public:
                                             std::string_view expectedValue, std::string_view newValue);
     static std::int32_t encodeDelete(std::uint8_t* buffer, std::size_t bufferLength, std::int64_t correlationId,
                                      std::string_view key);
+    /// Asks for cluster timer timerId (unique per client and run) to fire deadlineOffset cluster-time units after
+    /// the request's own cluster timestamp.
+    static std::int32_t encodeScheduleTimer(std::uint8_t* buffer, std::size_t bufferLength,
+                                            std::int64_t correlationId, std::int64_t timerId,
+                                            std::int64_t deadlineOffset);
+    static std::int32_t encodeCancelTimer(std::uint8_t* buffer, std::size_t bufferLength, std::int64_t correlationId,
+                                          std::int64_t timerId);
 
     /// A decoded Response. value views the buffer it was decoded from: the current value for an OK Get, the
     /// current value on CAS_MISMATCH, empty otherwise.

@@ -78,13 +78,30 @@ struct AppliedMessage
     std::int64_t sequence = 0;
 };
 
-/// A timer the service scheduled. A cancelled timer was cancelled in the log before its deadline, so it
-/// must not fire; an uncancelled one whose deadline the cluster time has passed must fire.
+/// A timer the service scheduled. A cancelled timer had a cancel committed while it was pending; an uncancelled
+/// one whose deadline the cluster time has passed must fire.
+///
+/// The service hands a committed cancel to the consensus module only when it applies it, so a leader may already
+/// have fired the timer in that gap: its TimerEvent then follows the cancel in the log. Such a firing is
+/// suppressed (the service ignores it) and is accepted once, but only when it follows cancelPosition in the log.
 struct TimerSchedule
 {
     std::int64_t correlationId = 0;
     std::int64_t deadlineNs = 0;
     bool cancelled = false;
+    /// Log position after the committed cancel; NULL_POSITION when not known, and then any firing of a cancelled
+    /// timer fails.
+    std::int64_t cancelPosition = NULL_POSITION;
+};
+
+/// Timers as C8 classifies them: scheduled, cancelled, and the distinct firings that took effect or were
+/// suppressed by an earlier cancel.
+struct TimerTally
+{
+    std::int64_t scheduled = 0;
+    std::int64_t cancelled = 0;
+    std::int64_t fired = 0;
+    std::int64_t suppressed = 0;
 };
 
 /// A timer firing as one member's service saw it.

@@ -16,7 +16,7 @@ namespace cox::sim
 ///
 ///   op client=3 seq=7 kind=CAS key=k1 expected=1 value=2 invoke=100 complete=250 outcome=OK pos=4096 retry=0
 ///   applied pos=4096 client=3 seq=7
-///   schedule corr=9 deadline=5000 cancelled=0
+///   schedule corr=9 deadline=5000 cancelled=1 cancelpos=6144
 ///   timer corr=9 deadline=5000 fired=5100 pos=8192 member=1
 ///   entry member=1 pos=4096 hash=0x1f2e ts=1000
 ///   state member=1 pos=4096 hash=0xabcd

@@ -16,8 +16,15 @@ namespace cox::sim
 [[nodiscard]] CheckResult checkStateAgreement(std::span<const StateHash> stateHashes);
 
 /// C8: every timer fires at most once (one log position across all members, once per member), never
-/// before its deadline, never if cancelled, and, when finalClusterTimeNs is known, every uncancelled
-/// scheduled timer due by then has fired. With schedules given, a firing of an unscheduled timer fails.
+/// before its deadline, and, when finalClusterTimeNs is known, every uncancelled scheduled timer due by then has
+/// fired. A cancelled timer must not fire, except once after its committed cancel in the log (a suppressed firing:
+/// the leader fired it before the cancel reached its consensus module, and the service ignores it). With schedules
+/// given, a firing of an unscheduled timer fails. Effective (unsuppressed) firings are also in deadline order: a
+/// timer whose deadline is earlier than that of a timer fired before it in the log fails (equal deadlines fire in
+/// either order).
 [[nodiscard]] CheckResult checkTimers(std::span<const TimerSchedule> schedules, std::span<const TimerEvent> events,
                                       std::int64_t finalClusterTimeNs);
+
+/// Timers as C8 classifies them (see TimerTally). Counts only; checkTimers judges.
+[[nodiscard]] TimerTally tallyTimers(std::span<const TimerSchedule> schedules, std::span<const TimerEvent> events);
 } // namespace cox::sim

@@ -105,6 +105,8 @@ struct SimulationResult
     std::int64_t highestTerm = -1;
     std::int64_t finalCommitPosition = -1;
     std::int64_t memberErrors = 0;
+    /// The workload's timers as C8 classified them (scheduled, cancelled, fired, firings suppressed by a cancel).
+    TimerTally timers;
     History history;
 };
 
