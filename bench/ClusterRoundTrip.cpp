@@ -431,6 +431,10 @@ public:
 private:
     void echo(const util::AtomicBuffer& buffer, std::int32_t offset, std::int32_t length)
     {
+        // The first ping can arrive before this side's echo publication has heard from the ping side's
+        // subscription (not connected yet), so that is waited out too, for a while. With the driver on this
+        // thread, it must be driven meanwhile, or back pressure never clears.
+        const std::int64_t deadlineNs = benchNanoTime() + ECHO_RETRY_TIMEOUT_NS;
         while (true)
         {
             const std::int64_t position = m_publication.offer(buffer, offset, length);
@@ -438,14 +442,26 @@ private:
             {
                 return;
             }
-            if (position != transport::PublicationResult::BACK_PRESSURED &&
-                position != transport::PublicationResult::ADMIN_ACTION)
+            const bool transient = position == transport::PublicationResult::BACK_PRESSURED ||
+                position == transport::PublicationResult::ADMIN_ACTION ||
+                position == transport::PublicationResult::NOT_CONNECTED;
+            if (!transient || benchNanoTime() > deadlineNs)
             {
                 m_droppedEchoes.fetch_add(1, std::memory_order_acq_rel);
                 return;
             }
+            if (m_driver != nullptr)
+            {
+                m_driver->doWork();
+            }
+            else
+            {
+                std::this_thread::yield();
+            }
         }
     }
+
+    static constexpr std::int64_t ECHO_RETRY_TIMEOUT_NS = 2'000'000'000;
 
     util::AgentInvoker& m_conductor;
     transport::Subscription& m_subscription;
