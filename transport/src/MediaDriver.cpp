@@ -110,9 +110,10 @@ std::unique_ptr<MediaDriver> MediaDriver::launch(MediaDriverContext context)
         CncFileDescriptor::wrap(cnc).errorLog, *resources->epochClock);
     resources->errorHandler = errorHandlerFor(*resources);
 
-    resources->sender = std::make_unique<Sender>(resources->toSender, *resources->nanoClock);
-    resources->receiver =
-        std::make_unique<Receiver>(resources->toReceiver, resources->toConductor, *resources->nanoClock);
+    resources->sender =
+        std::make_unique<Sender>(resources->toSender, *resources->nanoClock, resources->udpMedia->newPoller());
+    resources->receiver = std::make_unique<Receiver>(
+        resources->toReceiver, resources->toConductor, *resources->nanoClock, resources->udpMedia->newPoller());
     resources->conductor = std::make_unique<DriverConductor>(*resources);
     resources->receiver->setConductor(resources->conductor.get());
 

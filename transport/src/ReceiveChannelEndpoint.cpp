@@ -91,12 +91,17 @@ int ReceiveChannelEndpoint::pollTransport(int transportIndex, std::int64_t nowNs
 {
     UdpTransport& udpTransport = *m_transports[static_cast<std::size_t>(transportIndex)];
     int bytesReceived = 0;
+    if (!udpTransport.isReadable())
+    {
+        return 0;
+    }
     InetAddress source;
     for (int i = 0; i < RECEIVE_POLL_LIMIT; ++i)
     {
         const std::int64_t length = udpTransport.receive(m_receiveBuffer.data(), m_receiveBuffer.size(), source);
         if (length <= 0)
         {
+            udpTransport.markDrained();
             break;
         }
         bytesReceived += static_cast<int>(length);
@@ -294,14 +299,28 @@ void ReceiveChannelEndpoint::addDestination(int transportIndex, std::shared_ptr<
     {
         m_transports.resize(static_cast<std::size_t>(transportIndex) + 1);
     }
-    m_transports[static_cast<std::size_t>(transportIndex)] = std::move(udpTransport);
+    auto& slot = m_transports[static_cast<std::size_t>(transportIndex)];
+    if (slot && m_poller != nullptr)
+    {
+        m_poller->remove(*slot);
+    }
+    slot = std::move(udpTransport);
+    if (slot && m_poller != nullptr)
+    {
+        m_poller->add(*slot);
+    }
 }
 
 void ReceiveChannelEndpoint::removeDestination(int transportIndex)
 {
     if (transportIndex >= 0 && static_cast<std::size_t>(transportIndex) < m_transports.size())
     {
-        m_transports[static_cast<std::size_t>(transportIndex)].reset();
+        auto& slot = m_transports[static_cast<std::size_t>(transportIndex)];
+        if (slot && m_poller != nullptr)
+        {
+            m_poller->remove(*slot);
+        }
+        slot.reset();
     }
     for (auto& [streamId, interest] : m_streams)
     {
@@ -313,6 +332,34 @@ void ReceiveChannelEndpoint::removeDestination(int transportIndex)
             }
         }
     }
+}
+
+void ReceiveChannelEndpoint::attach(UdpTransportPoller& poller)
+{
+    m_poller = &poller;
+    for (const auto& udpTransport : m_transports)
+    {
+        if (udpTransport)
+        {
+            poller.add(*udpTransport);
+        }
+    }
+}
+
+void ReceiveChannelEndpoint::detach() noexcept
+{
+    if (m_poller == nullptr)
+    {
+        return;
+    }
+    for (const auto& udpTransport : m_transports)
+    {
+        if (udpTransport)
+        {
+            m_poller->remove(*udpTransport);
+        }
+    }
+    m_poller = nullptr;
 }
 
 int ReceiveChannelEndpoint::destinationCount() const noexcept

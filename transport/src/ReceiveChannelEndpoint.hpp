@@ -80,6 +80,9 @@ public:
 
     /// Reads waiting datagrams and dispatches them; returns bytes received.
     int poll(std::int64_t nowNs, const SetupHandler& onSetup);
+    /// The receiver's poller watches this endpoint's transports (and destinations added later) until detach.
+    void attach(UdpTransportPoller& poller);
+    void detach() noexcept;
     /// Periodic elicitation to the control address (dynamic MDC subscribers).
     int onIdle(std::int64_t nowNs);
 
@@ -168,6 +171,7 @@ private:
     std::string m_key;
     std::string m_channelTag;
     std::vector<std::shared_ptr<UdpTransport>> m_transports;
+    UdpTransportPoller* m_poller = nullptr;
     bool m_isMultiDestination = false;
     std::int64_t m_receiverId;
     std::optional<InetAddress> m_controlAddress;

@@ -7,8 +7,9 @@
 
 namespace cox::transport
 {
-Receiver::Receiver(util::CommandQueue& commands, util::CommandQueue& toConductor, const util::NanoClock& nanoClock)
-    : m_commands(commands), m_toConductor(toConductor), m_nanoClock(nanoClock)
+Receiver::Receiver(util::CommandQueue& commands, util::CommandQueue& toConductor, const util::NanoClock& nanoClock,
+                   std::unique_ptr<UdpTransportPoller> poller)
+    : m_commands(commands), m_toConductor(toConductor), m_nanoClock(nanoClock), m_poller(std::move(poller))
 {
     m_onSetup = [this](const SetupRequest& request)
     {
@@ -23,6 +24,7 @@ int Receiver::doWork()
 {
     const std::int64_t nowNs = m_nanoClock.nanoTime();
     int workCount = m_commands.drain();
+    static_cast<void>(m_poller->poll()); // an error leaves the flags as they were: the next cycle tries again
     for (ReceiveChannelEndpoint* endpoint : m_endpoints)
     {
         m_pollingEndpoint = endpoint;
@@ -51,11 +53,13 @@ int Receiver::doWork()
 
 void Receiver::onAddEndpoint(ReceiveChannelEndpoint* endpoint)
 {
+    endpoint->attach(*m_poller);
     m_endpoints.push_back(endpoint);
 }
 
 void Receiver::onRemoveEndpoint(ReceiveChannelEndpoint* endpoint)
 {
+    endpoint->detach();
     std::erase(m_endpoints, endpoint);
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "cox/util/CommandQueue.hpp"
@@ -18,7 +19,8 @@ class DriverConductor;
 class Receiver final : public util::Agent
 {
 public:
-    Receiver(util::CommandQueue& commands, util::CommandQueue& toConductor, const util::NanoClock& nanoClock);
+    Receiver(util::CommandQueue& commands, util::CommandQueue& toConductor, const util::NanoClock& nanoClock,
+             std::unique_ptr<UdpTransportPoller> poller);
 
     void setConductor(DriverConductor* conductor) noexcept { m_conductor = conductor; }
     int doWork() override;
@@ -34,6 +36,7 @@ private:
     util::CommandQueue& m_toConductor;
     const util::NanoClock& m_nanoClock;
     DriverConductor* m_conductor = nullptr;
+    std::unique_ptr<UdpTransportPoller> m_poller;
     std::vector<ReceiveChannelEndpoint*> m_endpoints;
     std::vector<PublicationImage*> m_images;
     ReceiveChannelEndpoint* m_pollingEndpoint = nullptr;

@@ -101,12 +101,17 @@ std::int64_t SendChannelEndpoint::sendTo(const std::uint8_t* data, std::size_t l
 int SendChannelEndpoint::pollForControl(std::int64_t nowNs)
 {
     int received = 0;
+    if (!m_transport->isReadable())
+    {
+        return 0;
+    }
     InetAddress source;
     for (; received < CONTROL_POLL_LIMIT; ++received)
     {
         const std::int64_t length = m_transport->receive(m_receiveBuffer.data(), m_receiveBuffer.size(), source);
         if (length <= 0)
         {
+            m_transport->markDrained();
             break;
         }
         std::uint8_t* datagram = m_receiveBuffer.data();

@@ -41,6 +41,8 @@ public:
     /// Sender thread: reads waiting control datagrams (SM, NAK, RTTM, ERR) and hands each valid one
     /// to the publication with its session and stream id; returns datagrams read.
     int pollForControl(std::int64_t nowNs);
+    /// Sender thread: the sender's poller watches this endpoint's transport until remove.
+    [[nodiscard]] UdpTransport& transport() noexcept { return *m_transport; }
 
     /// Sender thread: expires silent dynamic destinations.
     void onIdle(std::int64_t nowNs);

@@ -14,8 +14,9 @@ namespace
 constexpr int CONTROL_POLL_RATIO = 4;
 } // namespace
 
-Sender::Sender(util::CommandQueue& commands, const util::NanoClock& nanoClock)
-    : m_commands(commands), m_nanoClock(nanoClock)
+Sender::Sender(util::CommandQueue& commands, const util::NanoClock& nanoClock,
+               std::unique_ptr<UdpTransportPoller> poller)
+    : m_commands(commands), m_nanoClock(nanoClock), m_poller(std::move(poller))
 {
 }
 
@@ -40,6 +41,7 @@ int Sender::doWork()
     if (bytesSent == 0 || ++m_dutyCycleCount >= CONTROL_POLL_RATIO)
     {
         m_dutyCycleCount = 0;
+        static_cast<void>(m_poller->poll()); // an error leaves the flags as they were: the next cycle tries again
         for (SendChannelEndpoint* endpoint : m_endpoints)
         {
             workCount += endpoint->pollForControl(nowNs);
@@ -63,11 +65,13 @@ void Sender::onRemovePublication(NetworkPublication* publication)
 
 void Sender::onAddEndpoint(SendChannelEndpoint* endpoint)
 {
+    m_poller->add(endpoint->transport());
     m_endpoints.push_back(endpoint);
 }
 
 void Sender::onRemoveEndpoint(SendChannelEndpoint* endpoint)
 {
+    m_poller->remove(endpoint->transport());
     std::erase(m_endpoints, endpoint);
 }
 } // namespace cox::transport

@@ -1,10 +1,12 @@
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "cox/util/CommandQueue.hpp"
 #include "cox/util/Agent.hpp"
 #include "cox/util/Clock.hpp"
+#include "cox/transport/UdpMedia.hpp"
 
 namespace cox::transport
 {
@@ -16,7 +18,7 @@ class SendChannelEndpoint;
 class Sender final : public util::Agent
 {
 public:
-    Sender(util::CommandQueue& commands, const util::NanoClock& nanoClock);
+    Sender(util::CommandQueue& commands, const util::NanoClock& nanoClock, std::unique_ptr<UdpTransportPoller> poller);
 
     int doWork() override;
     [[nodiscard]] std::string_view roleName() const noexcept override { return "sender"; }
@@ -30,6 +32,7 @@ public:
 private:
     util::CommandQueue& m_commands;
     const util::NanoClock& m_nanoClock;
+    std::unique_ptr<UdpTransportPoller> m_poller;
     std::vector<NetworkPublication*> m_publications;
     std::vector<SendChannelEndpoint*> m_endpoints;
     std::size_t m_roundRobinIndex = 0;

@@ -1,5 +1,8 @@
 #include <cerrno>
+#include <algorithm>
+#include <array>
 #include <fcntl.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -44,14 +47,104 @@ public:
 
     [[nodiscard]] const InetAddress& localAddress() const noexcept override { return m_localAddress; }
 
+    [[nodiscard]] int descriptor() const noexcept { return m_fd; }
+
 private:
     int m_fd;
     InetAddress m_localAddress;
 };
 
+/// Up to ITERATION_THRESHOLD sockets are simply read in turn (a read of an empty socket costs what epoll_wait
+/// does); above it, one epoll_wait finds the few with datagrams among many idle ones, as Aeron's poller does.
+class EpollUdpTransportPoller final : public UdpTransportPoller
+{
+public:
+    static constexpr std::size_t ITERATION_THRESHOLD = 2;
+
+    EpollUdpTransportPoller() : m_epollFd(::epoll_create1(EPOLL_CLOEXEC))
+    {
+        if (m_epollFd < 0)
+        {
+            throw util::IoException(util::errnoMessage("epoll_create1", "transport poller"));
+        }
+    }
+
+    ~EpollUdpTransportPoller() override { ::close(m_epollFd); }
+
+    EpollUdpTransportPoller(const EpollUdpTransportPoller&) = delete;
+    EpollUdpTransportPoller& operator=(const EpollUdpTransportPoller&) = delete;
+
+    void add(UdpTransport& transport) override
+    {
+        auto* socket = dynamic_cast<SocketUdpTransport*>(&transport);
+        if (socket == nullptr)
+        {
+            m_withoutDescriptor.push_back(&transport); // not ours to wait on: read on every poll
+            return;
+        }
+        epoll_event event{};
+        event.events = EPOLLIN;
+        event.data.ptr = &transport;
+        if (::epoll_ctl(m_epollFd, EPOLL_CTL_ADD, socket->descriptor(), &event) != 0)
+        {
+            throw util::IoException(util::errnoMessage("epoll_ctl", transport.localAddress().toString()));
+        }
+        m_sockets.push_back(socket);
+    }
+
+    void remove(UdpTransport& transport) noexcept override
+    {
+        std::erase(m_withoutDescriptor, &transport);
+        auto* socket = dynamic_cast<SocketUdpTransport*>(&transport);
+        if (socket != nullptr && std::find(m_sockets.begin(), m_sockets.end(), socket) != m_sockets.end())
+        {
+            ::epoll_ctl(m_epollFd, EPOLL_CTL_DEL, socket->descriptor(), nullptr);
+            std::erase(m_sockets, socket);
+        }
+    }
+
+    int poll() noexcept override
+    {
+        int marked = 0;
+        for (UdpTransport* transport : m_withoutDescriptor)
+        {
+            transport->markReadable();
+            ++marked;
+        }
+        if (m_sockets.size() <= ITERATION_THRESHOLD)
+        {
+            for (SocketUdpTransport* socket : m_sockets)
+            {
+                socket->markReadable();
+                ++marked;
+            }
+            return marked;
+        }
+        // Level-triggered: a socket left with datagrams (the reader's per-cycle limit) is reported again.
+        const int ready = ::epoll_wait(m_epollFd, m_events.data(), static_cast<int>(m_events.size()), 0);
+        if (ready < 0)
+        {
+            return errno == EINTR ? marked : -errno;
+        }
+        for (int i = 0; i < ready; ++i)
+        {
+            static_cast<UdpTransport*>(m_events[static_cast<std::size_t>(i)].data.ptr)->markReadable();
+        }
+        return marked + ready;
+    }
+
+private:
+    int m_epollFd;
+    std::vector<SocketUdpTransport*> m_sockets;
+    std::vector<UdpTransport*> m_withoutDescriptor;
+    std::array<epoll_event, 64> m_events{};
+};
+
 class SocketUdpMedia final : public UdpMedia
 {
 public:
+    std::unique_ptr<UdpTransportPoller> newPoller() override { return std::make_unique<EpollUdpTransportPoller>(); }
+
     std::unique_ptr<UdpTransport> open(const InetAddress& bindAddress, int soRcvBuf, int soSndBuf) override
     {
         const int fd = ::socket(bindAddress.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
