@@ -58,6 +58,7 @@ std::unique_ptr<Archive> Archive::launch(ArchiveContext context)
     storageContext.recordChecksum = context.recordChecksum;
     storageContext.replayChecksum = context.replayChecksum;
     storageContext.maxBlockLength = context.fileIoMaxLength;
+    storageContext.asyncFileSync = context.asyncFileSync;
     resources->storage = std::make_unique<ArchiveStorage>(storageContext, resources->epochClock->time());
     if (resources->storage->recoveryReport().droppedAnything())
     {

@@ -191,6 +191,14 @@ std::unique_ptr<RecordingWriter> ArchiveStorage::newRecordingWriter(std::int64_t
     auto params = RecordingWriter::paramsFor(
         m_context.archiveDir, d, position, m_context.fileSyncLevel, m_context.recordChecksum);
     params.maxBlockLength = m_context.maxBlockLength;
+    if (m_context.asyncFileSync && m_context.fileSyncLevel != FileSyncLevel::NONE)
+    {
+        if (!m_syncer)
+        {
+            m_syncer = std::make_shared<FileSyncer>();
+        }
+        params.syncer = m_syncer;
+    }
     auto writer = std::make_unique<RecordingWriter>(std::move(params));
     writer->init();
     return writer;

@@ -22,6 +22,7 @@ RecordingSession::RecordingSession(
       m_blockLengthLimit(blockLengthLimit)
 {
     m_positionCounter->setOrdered(m_writer->position());
+    m_publishedPosition = m_writer->position();
 }
 
 int RecordingSession::doWork()
@@ -40,10 +41,14 @@ int RecordingSession::doWork()
         [&](const util::AtomicBuffer& termBuffer, std::int32_t termOffset, std::int32_t length, std::int32_t,
             std::int32_t)
         {
-            const std::int64_t blockPosition = m_writer->position();
+            const std::int64_t blockPosition = m_writer->writePosition();
             result = m_writer->onImageBlock(termBuffer.buffer() + termOffset, length, blockPosition);
         },
         m_blockLengthLimit);
+    if (result >= 0)
+    {
+        result = m_writer->pollSync();
+    }
     if (result < 0)
     {
         m_isStorageSpaceError = result == RecordingWriter::STORAGE_SPACE;
@@ -52,11 +57,14 @@ int RecordingSession::doWork()
         m_isDone = true;
         return 1;
     }
+    if (const std::int64_t position = m_writer->position(); position != m_publishedPosition)
+    {
+        // Only once the writer has the bytes (synced per level) does the position move.
+        publish(position);
+        return bytes > 0 ? bytes : 1;
+    }
     if (bytes > 0)
     {
-        // Only after the writer has the bytes (synced per level) does the position move.
-        m_progress->position.store(m_writer->position(), std::memory_order_release);
-        m_positionCounter->setOrdered(m_writer->position());
         return bytes;
     }
     if (m_image->isClosed() || m_image->isEndOfStream())
@@ -67,12 +75,24 @@ int RecordingSession::doWork()
     return 0;
 }
 
+void RecordingSession::publish(std::int64_t position) noexcept
+{
+    m_publishedPosition = position;
+    m_progress->position.store(position, std::memory_order_release);
+    m_positionCounter->setOrdered(position);
+}
+
 void RecordingSession::close() noexcept
 {
-    m_progress->isActive.store(false, std::memory_order_release);
     if (m_writer)
     {
+        // What was written but not yet synced by the syncer is synced now, so the stop position covers it.
+        if (m_writer->flushSync() >= 0 && m_writer->position() != m_publishedPosition)
+        {
+            publish(m_writer->position());
+        }
         m_writer->close();
     }
+    m_progress->isActive.store(false, std::memory_order_release);
 }
 } // namespace cox::archive

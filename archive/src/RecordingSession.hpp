@@ -57,10 +57,13 @@ public:
     /// Set when the writer failed: the error to send to the session that started the recording.
     [[nodiscard]] const std::string& errorMessage() const noexcept { return m_errorMessage; }
     [[nodiscard]] bool isStorageSpaceError() const noexcept { return m_isStorageSpaceError; }
-    /// Closes the writer; called by the conductor after isDone().
+    /// Syncs what is left, publishes the final position and closes the writer; called by the conductor after
+    /// isDone().
     void close() noexcept;
 
 private:
+    void publish(std::int64_t position) noexcept;
+
     std::int64_t m_recordingId;
     std::int64_t m_subscriptionId;
     std::int64_t m_controlSessionId;
@@ -70,6 +73,7 @@ private:
     std::shared_ptr<transport::Counter> m_positionCounter;
     std::shared_ptr<RecordingProgress> m_progress;
     std::int32_t m_blockLengthLimit;
+    std::int64_t m_publishedPosition = 0;
     std::atomic<bool> m_isAborted{false};
     bool m_isDone = false;
     bool m_isStorageSpaceError = false;

@@ -2,6 +2,7 @@
 
 #include "cox/util/DurabilityObserver.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -63,8 +64,12 @@ RecordingWriter::Params RecordingWriter::paramsFor(
     return params;
 }
 
-RecordingWriter::RecordingWriter(Params params) : m_params(std::move(params)), m_position(m_params.position)
+RecordingWriter::RecordingWriter(Params params)
+    : m_params(std::move(params)), m_position(m_params.position), m_durablePosition(m_params.position)
 {
+    // A durability observer (the simulator's crash model) must see each sync where the bytes it covers are known.
+    m_isSyncAsync = m_params.syncer != nullptr && m_params.syncLevel != FileSyncLevel::NONE &&
+        util::durabilityObserver() == nullptr;
     SegmentFile::validateLengths(m_params.segmentFileLength, m_params.termBufferLength);
     if (m_params.recordingId < 0 || m_params.startPosition < 0 || m_params.position < m_params.startPosition ||
         (m_params.position & (FRAME_ALIGNMENT - 1)) != 0 || (m_params.startPosition & (FRAME_ALIGNMENT - 1)) != 0)
@@ -151,6 +156,8 @@ void RecordingWriter::close() noexcept
 {
     if (m_fd >= 0)
     {
+        FileSyncer::awaitIdle(m_syncTicket); // never close a descriptor the syncer is flushing
+        m_syncRequested = false;
         ::close(m_fd);
         m_fd = -1;
     }
@@ -234,21 +241,98 @@ std::int64_t RecordingWriter::beginBlock(std::int32_t length, std::int64_t block
 
 std::int64_t RecordingWriter::endBlock(std::int32_t length, std::int64_t blockPosition) noexcept
 {
-    if (const std::int64_t rc = syncData(); rc < 0)
+    m_position = blockPosition + length;
+    const bool isSegmentFull = m_position - m_segmentBase >= m_params.segmentFileLength;
+    if (m_isSyncAsync && !isSegmentFull)
+    {
+        // The position moves when the syncer has flushed the block (pollSync), not now.
+        return requestSync() ? m_durablePosition : flushSync();
+    }
+    if (const std::int64_t rc = flushSync(); rc < 0)
     {
         return rc;
     }
-
-    // Only now, with the bytes written (and synced at level >= DATA), does the position move.
-    m_position = blockPosition + length;
-    if (m_position - m_segmentBase >= m_params.segmentFileLength)
+    if (isSegmentFull)
     {
         // Roll over lazily: the next file is created by the next block, so a recording stopped exactly
         // at a boundary leaves no empty segment behind.
         close();
         m_segmentBase += m_params.segmentFileLength;
     }
-    return m_position;
+    return m_durablePosition;
+}
+
+bool RecordingWriter::requestSync() noexcept
+{
+    if (m_syncRequested || m_position == m_durablePosition)
+    {
+        return true; // pollSync asks again for what was written meanwhile once this one is done
+    }
+    m_syncRequested = m_params.syncer->request(m_syncTicket, m_fd, m_params.syncLevel, m_position);
+    return m_syncRequested;
+}
+
+std::int64_t RecordingWriter::takeFinishedSync() noexcept
+{
+    if (!m_syncRequested || m_syncTicket.inFlight.load(std::memory_order_acquire))
+    {
+        return 0;
+    }
+    m_syncRequested = false;
+    if (const int error = m_syncTicket.error.load(std::memory_order_relaxed); error != 0)
+    {
+        return ioFailure("sync segment", error);
+    }
+    ++m_dataSyncCount;
+    m_durablePosition = std::max(m_durablePosition, m_syncTicket.syncedPosition.load(std::memory_order_relaxed));
+    return 0;
+}
+
+std::int64_t RecordingWriter::pollSync() noexcept
+{
+    if (m_failed)
+    {
+        return INVALID_STATE;
+    }
+    if (!m_isSyncAsync)
+    {
+        return m_durablePosition;
+    }
+    if (const std::int64_t rc = takeFinishedSync(); rc < 0)
+    {
+        return rc;
+    }
+    if (!m_syncRequested && m_position > m_durablePosition && !requestSync())
+    {
+        return flushSync();
+    }
+    return m_durablePosition;
+}
+
+std::int64_t RecordingWriter::flushSync() noexcept
+{
+    if (m_failed)
+    {
+        return INVALID_STATE;
+    }
+    if (m_syncRequested)
+    {
+        FileSyncer::awaitIdle(m_syncTicket);
+        if (const std::int64_t rc = takeFinishedSync(); rc < 0)
+        {
+            return rc;
+        }
+    }
+    if (m_position > m_durablePosition && m_fd >= 0)
+    {
+        if (const std::int64_t rc = syncData(); rc < 0)
+        {
+            return rc;
+        }
+    }
+    // Only now, with the bytes written (and synced at level >= DATA), does the position move.
+    m_durablePosition = m_position;
+    return m_durablePosition;
 }
 
 std::int64_t RecordingWriter::onImageBlock(

@@ -57,6 +57,9 @@ struct ArchiveContext
     std::int32_t segmentFileLength = 128 * 1024 * 1024;
     FileSyncLevel fileSyncLevel = FileSyncLevel::NONE;
     FileSyncLevel catalogFileSyncLevel = FileSyncLevel::NONE;
+    /// At fileSyncLevel >= 1, recordings are synced on a thread of the archive's own, so a recorder that shares
+    /// its thread (a cluster member's) keeps working while the disk flushes; positions move when a sync ends.
+    bool asyncFileSync = true;
     /// CRC-32C per frame on record (in the frame's session id field, as Aeron) and checked on replay.
     bool recordChecksum = false;
     bool replayChecksum = false;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cox/archive/Catalog.hpp"
+#include "cox/archive/FileSyncer.hpp"
 #include "cox/archive/FileSyncLevel.hpp"
 #include "cox/archive/RecordingDescriptor.hpp"
 #include "cox/archive/RecordingReader.hpp"
@@ -62,6 +63,9 @@ public:
         bool replayChecksum = false;
         std::int64_t catalogCapacity = Catalog::DEFAULT_CAPACITY;
         std::int32_t maxBlockLength = RecordingWriter::DEFAULT_MAX_BLOCK_LENGTH;
+        /// At fileSyncLevel >= DATA, recordings sync on a thread of the storage's own (FileSyncer), so the
+        /// recorder never waits for the disk; false: each block is synced before the recorder goes on.
+        bool asyncFileSync = true;
     };
 
     /// Creates the directory if needed, opens (or creates) the catalog, and recovers every VALID
@@ -128,6 +132,7 @@ private:
 
     Context m_context;
     std::unique_ptr<Catalog> m_catalog;
+    std::shared_ptr<FileSyncer> m_syncer; // started by the first recording that syncs
     RecoveryReport m_recoveryReport;
 };
 } // namespace cox::archive

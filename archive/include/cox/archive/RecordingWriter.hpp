@@ -2,10 +2,12 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "cox/archive/FileSyncLevel.hpp"
+#include "cox/archive/FileSyncer.hpp"
 #include "cox/archive/RecordingDescriptor.hpp"
 
 namespace cox::archive
@@ -14,10 +16,10 @@ namespace cox::archive
 /// the recorder agent). Each block comes from an image's block poll: whole frames, contiguous with
 /// the last one written, never crossing a term and hence never a segment.
 ///
-/// Durability contract: onBlock() returns the new recorded position only after the block is written
-/// and, at FileSyncLevel DATA or above, synced. The caller then publishes that position (the
-/// recording-position counter) and, on stop, writes it to the catalog as the stop position, so
-/// neither ever claims bytes that are not on disk at the chosen level.
+/// Durability contract: position() covers a block only once it is written and, at FileSyncLevel DATA or
+/// above, synced: at once when the writer syncs itself, or when pollSync() sees the FileSyncer finish.
+/// The caller publishes that position (the recording-position counter) and, on stop, writes it to the
+/// catalog as the stop position, so neither ever claims bytes that are not on disk at the chosen level.
 ///
 /// Errors: init() (set-up) throws ArchiveException; onBlock() is on the hot path and returns a
 /// negative code from WriteError (no exceptions, no allocation), with lastErrorMessage() saying why.
@@ -57,6 +59,10 @@ public:
         /// Size of the scratch buffer that checksummed frames are copied into (a block larger than this is
         /// written in several pieces). Aeron's file IO max length.
         std::int32_t maxBlockLength = DEFAULT_MAX_BLOCK_LENGTH;
+        /// At sync level DATA or above, hand the syncs to this thread rather than wait for each: position()
+        /// then moves when pollSync() sees a sync finish. Null (or a durability observer installed, as the
+        /// simulator does): every block is synced before onBlock returns.
+        std::shared_ptr<FileSyncer> syncer;
     };
 
     /// Params for a recording from its catalog entry, writing at position.
@@ -76,9 +82,9 @@ public:
     /// (STORAGE_SPACE or GENERIC) on failure.
     void init();
 
-    /// Writes the block of frames that starts at blockPosition (must equal position()). PAD frames are
-    /// stored as their 32-byte header only but advance by their full length. Returns the new recorded
-    /// position, or a WriteError.
+    /// Writes the block of frames that starts at blockPosition (must equal writePosition()). PAD frames are
+    /// stored as their 32-byte header only but advance by their full length. Returns the recorded position
+    /// (position(): with a FileSyncer, not yet past this block), or a WriteError.
     [[nodiscard]] std::int64_t onBlock(const std::uint8_t* block, std::int32_t length, std::int64_t blockPosition) noexcept;
 
     /// As onBlock for a block handed over by transport::Image::blockPoll, which ends every block before a
@@ -93,7 +99,16 @@ public:
     void close() noexcept;
 
     /// The recorded position: everything before it is written (and synced at level >= DATA).
-    [[nodiscard]] std::int64_t position() const noexcept { return m_position; }
+    [[nodiscard]] std::int64_t position() const noexcept { return m_durablePosition; }
+    /// Where the next block goes: position() plus what a sync in flight (or still to ask for) will cover.
+    [[nodiscard]] std::int64_t writePosition() const noexcept { return m_position; }
+
+    /// Recorder thread, each duty cycle: takes a finished sync's position and asks for the next one if more
+    /// was written meanwhile. Returns position(), or a WriteError if the sync failed. Inline syncing: a no-op.
+    std::int64_t pollSync() noexcept;
+    /// Waits for any sync in flight and syncs the rest itself, so position() == writePosition(); returns
+    /// position() or a WriteError. Before the recording stops.
+    std::int64_t flushSync() noexcept;
     [[nodiscard]] std::int64_t segmentBasePosition() const noexcept { return m_segmentBase; }
     [[nodiscard]] int lastErrno() const noexcept { return m_lastErrno; }
     [[nodiscard]] const char* lastErrorMessage() const noexcept { return m_errorMessage.data(); }
@@ -110,12 +125,20 @@ private:
     [[nodiscard]] std::int64_t endBlock(std::int32_t length, std::int64_t blockPosition) noexcept;
     [[nodiscard]] std::int64_t writeFully(const std::uint8_t* data, std::int64_t length, std::int64_t fileOffset) noexcept;
     [[nodiscard]] std::int64_t syncData() noexcept;
+    /// Asynchronous syncing: asks for a sync up to m_position unless one is in flight (false: queue full).
+    bool requestSync() noexcept;
+    /// If the sync asked for has finished: moves position() to what it covered (0), or fails (WriteError).
+    [[nodiscard]] std::int64_t takeFinishedSync() noexcept;
     [[nodiscard]] std::int64_t fail(std::int64_t code, const char* what, int errnoValue) noexcept;
     [[nodiscard]] std::int64_t ioFailure(const char* what, int errnoValue) noexcept;
 
     Params m_params;
     std::vector<std::uint8_t> m_scratch;
     std::int64_t m_position;
+    std::int64_t m_durablePosition;
+    FileSyncer::Ticket m_syncTicket;
+    bool m_isSyncAsync = false;
+    bool m_syncRequested = false;
     std::int64_t m_segmentBase = NULL_POSITION;
     std::string m_segmentPath;
     int m_fd = -1;
