@@ -447,7 +447,7 @@ void AeronArchive::ensureConnected(const char* requestName) const
     // no response can come; failing now spares the caller the whole message timeout.
     if (!m_subscription->isConnected())
     {
-        throw ArchiveException(ArchiveErrorCode::GENERIC,
+        throw ArchiveException(ArchiveErrorCode::UNKNOWN_CONTROL_SESSION,
                                std::string(requestName) + ": the archive's response stream is not connected "
                                                           "(the archive closed control session " +
                                    std::to_string(m_controlSessionId) + ")");
@@ -551,7 +551,7 @@ std::int64_t AeronArchive::pollForResponse(const char* requestName, std::int64_t
         ensureConnected(requestName);
         if (nowNs() - deadlineNs > 0)
         {
-            throw ArchiveTimeoutException(std::string(requestName) + " response not received within " +
+            throw ArchiveResponseTimeoutException(std::string(requestName) + " response not received within " +
                                           std::to_string(m_context.messageTimeoutNs / 1'000'000) +
                                           " ms: correlationId=" + std::to_string(correlationId) +
                                           " controlSessionId=" + std::to_string(m_controlSessionId));
@@ -605,7 +605,7 @@ int AeronArchive::pollForDescriptors(const char* requestName, std::int64_t corre
         ensureConnected(requestName);
         if (nowNs() - deadlineNs > 0)
         {
-            throw ArchiveTimeoutException(std::string(requestName) + " descriptors not received within " +
+            throw ArchiveResponseTimeoutException(std::string(requestName) + " descriptors not received within " +
                                           std::to_string(m_context.messageTimeoutNs / 1'000'000) +
                                           " ms: correlationId=" + std::to_string(correlationId) + ", received " +
                                           std::to_string(recordCount - remaining) + " of " +

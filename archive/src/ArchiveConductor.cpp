@@ -265,9 +265,9 @@ void ArchiveConductor::onRequest(std::int32_t templateId, const std::uint8_t* da
         {
             // No session means no response channel to answer on: the error log is the only place to say so.
             m_resources.errorHandler(ArchiveException(
-                ArchiveErrorCode::GENERIC, "unknown controlSessionId=" + std::to_string(controlSessionId) +
-                    " for correlationId=" + std::to_string(correlationId) + " templateId=" +
-                    std::to_string(templateId) + ": request dropped"));
+                ArchiveErrorCode::UNKNOWN_CONTROL_SESSION,
+                "unknown controlSessionId=" + std::to_string(controlSessionId) + " for correlationId=" +
+                    std::to_string(correlationId) + " templateId=" + std::to_string(templateId) + ": request dropped"));
         }
         return;
     }

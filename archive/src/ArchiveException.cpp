@@ -1,5 +1,7 @@
 #include "cox/archive/ArchiveException.hpp"
 
+#include "cox/archive/ArchiveClientException.hpp"
+
 namespace cox::archive
 {
 const char* toString(ArchiveErrorCode code) noexcept
@@ -21,7 +23,17 @@ const char* toString(ArchiveErrorCode code) noexcept
         case ArchiveErrorCode::UNKNOWN_REPLICATION: return "UNKNOWN_REPLICATION";
         case ArchiveErrorCode::UNAUTHORISED_ACTION: return "UNAUTHORISED_ACTION";
         case ArchiveErrorCode::REPLICATION_CONNECTION_FAILURE: return "REPLICATION_CONNECTION_FAILURE";
+        case ArchiveErrorCode::UNKNOWN_CONTROL_SESSION: return "UNKNOWN_CONTROL_SESSION";
     }
     return "UNKNOWN_ERROR_CODE";
+}
+
+bool isControlSessionLost(const std::exception& error) noexcept
+{
+    if (const auto* archiveError = dynamic_cast<const ArchiveException*>(&error))
+    {
+        return archiveError->errorCode() == ArchiveErrorCode::UNKNOWN_CONTROL_SESSION;
+    }
+    return dynamic_cast<const ArchiveResponseTimeoutException*>(&error) != nullptr;
 }
 } // namespace cox::archive

@@ -1,6 +1,7 @@
 // The blocking client against a scripted fake archive over a real media driver, all on the test thread.
 #include <gtest/gtest.h>
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -214,6 +215,56 @@ TEST_F(AeronArchiveClientTest, shouldTimeOutRequestWithMessageNamingIt)
         EXPECT_NE(message.find("StopPosition response not received"), std::string::npos) << message;
         EXPECT_NE(message.find("correlationId="), std::string::npos) << message;
     }
+}
+
+TEST_F(AeronArchiveClientTest, shouldTellALostControlSessionByTypeWhenAResponseTimesOut)
+{
+    auto client = connect(300'000'000);
+
+    try
+    {
+        static_cast<void>(client->getStopPosition(9));
+        FAIL() << "getStopPosition should have timed out";
+    }
+    catch (const ArchiveResponseTimeoutException& error)
+    {
+        EXPECT_TRUE(isControlSessionLost(error)) << error.what();
+    }
+}
+
+TEST_F(AeronArchiveClientTest, shouldTellALostControlSessionByCodeWhenTheArchiveSaysTheSessionIsUnknown)
+{
+    auto client = connect();
+    fixture.archive.handler = [](FakeArchive& archive, const Request& request)
+    {
+        if (request.templateId != codec::TemplateId::START_POSITION_REQUEST)
+        {
+            return false;
+        }
+        constexpr auto code = static_cast<std::int64_t>(ArchiveErrorCode::UNKNOWN_CONTROL_SESSION);
+        archive.sendResponse(request.correlationId, code, ControlResponseCode::ERROR, "unknown controlSessionId");
+        return true;
+    };
+
+    try
+    {
+        static_cast<void>(client->getStartPosition(77));
+        FAIL() << "expected an ArchiveResponseException";
+    }
+    catch (const ArchiveResponseException& error)
+    {
+        EXPECT_EQ(error.errorCode(), ArchiveErrorCode::UNKNOWN_CONTROL_SESSION);
+        EXPECT_TRUE(isControlSessionLost(error)) << error.what();
+    }
+}
+
+TEST_F(AeronArchiveClientTest, shouldNotTakeOtherArchiveErrorsForALostControlSession)
+{
+    EXPECT_FALSE(isControlSessionLost(ArchiveResponseException(
+        static_cast<std::int64_t>(ArchiveErrorCode::UNKNOWN_RECORDING), "unknown controlSessionId in the text", 1)));
+    EXPECT_FALSE(isControlSessionLost(ArchiveException(ArchiveErrorCode::GENERIC, "response not received")));
+    EXPECT_FALSE(isControlSessionLost(ArchiveTimeoutException("failed to send StopPosition request")));
+    EXPECT_FALSE(isControlSessionLost(std::runtime_error("closed control session")));
 }
 
 TEST_F(AeronArchiveClientTest, shouldThrowArchiveExceptionWhenOwnRequestErrs)

@@ -31,29 +31,24 @@ constexpr std::int32_t PAYLOAD_LENGTH = 96;
 constexpr std::int64_t FRAME_LENGTH = 128;
 constexpr std::int64_t UNKNOWN_ID = 987654;
 
-class ArchiveBadInputTest : public ::testing::Test
+class ArchiveBadInputTest : public ::testing::Test, protected test::ArchiveHarness
 {
 protected:
     void SetUp() override
     {
         transport::MediaDriverContext driverContext;
         driverContext.threadingMode = transport::ThreadingMode::INVOKER;
-        m_driver = transport::MediaDriver::launch(driverContext);
         ArchiveContext context;
-        context.archiveDir = m_dir.path();
-        context.aeronDirectoryName = m_driver->aeronDirectoryName();
         context.threadingMode = ArchiveThreadingMode::INVOKER;
         context.segmentFileLength = 64 * 1024;
-        context.driverInvoker = [this] { return m_driver->doWork(); };
-        context.errorHandler = [this](const std::exception& e) { m_archiveErrors.emplace_back(e.what()); };
-        m_archive = Archive::launch(context);
-        transport::AeronContext aeronContext;
-        aeronContext.aeronDirectoryName = m_driver->aeronDirectoryName();
-        aeronContext.useConductorAgentInvoker = true;
-        aeronContext.driverInvoker = [this] { return m_driver->doWork() + m_archive->doWork(); };
-        m_aeron = transport::Aeron::connect(aeronContext);
+        context.errorHandler = [this](const std::exception& e)
+        {
+            m_archiveErrors.emplace_back(e.what());
+            const auto* archiveError = dynamic_cast<const ArchiveException*>(&e);
+            m_archiveErrorCodes.push_back(archiveError != nullptr ? archiveError->errorCode()
+                                                                  : ArchiveErrorCode::GENERIC);
+        };
         AeronArchiveContext clientContext;
-        clientContext.aeron = m_aeron;
         clientContext.recordingSignalConsumer =
             [this](std::int64_t, std::int64_t, std::int64_t recordingId, std::int64_t, std::int64_t,
                    RecordingSignal signal)
@@ -67,36 +62,10 @@ protected:
                 m_stopped = true;
             }
         };
-        m_client = AeronArchive::connect(clientContext);
+        launchHarness(driverContext, context, clientContext);
     }
 
-    void TearDown() override
-    {
-        m_client.reset();
-        m_aeron->close();
-        m_archive.reset();
-        m_driver.reset();
-    }
-
-    int pump()
-    {
-        return m_driver->doWork() + m_archive->doWork() + m_aeron->conductorAgentInvoker().invoke() +
-            m_client->pollForRecordingSignals();
-    }
-
-    bool pumpUntil(const std::function<bool()>& condition)
-    {
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        while (!condition())
-        {
-            if (std::chrono::steady_clock::now() > deadline)
-            {
-                return false;
-            }
-            pump();
-        }
-        return true;
-    }
+    void TearDown() override { closeHarness(); }
 
     /// Starts recording a new publication and publishes count messages numbered from 0; returns the recording.
     std::int64_t recordMessages(int count)
@@ -189,15 +158,11 @@ protected:
         return received;
     }
 
-    test::TempDirectory m_dir;
-    std::unique_ptr<transport::MediaDriver> m_driver;
-    std::unique_ptr<Archive> m_archive;
-    std::shared_ptr<transport::Aeron> m_aeron;
-    std::unique_ptr<AeronArchive> m_client;
     std::shared_ptr<transport::ExclusivePublication> m_publication;
     std::int64_t m_startedRecordingId = NULL_VALUE;
     bool m_stopped = false;
     std::vector<std::string> m_archiveErrors;
+    std::vector<ArchiveErrorCode> m_archiveErrorCodes;
     int m_replays = 0;
 };
 
@@ -335,6 +300,7 @@ TEST_F(ArchiveBadInputTest, shouldDropAndReportRequestsFromUnknownControlSession
     EXPECT_TRUE(contains(m_archiveErrors.back(), "unknown controlSessionId=" + std::to_string(forgedSessionId)))
         << m_archiveErrors.back();
     EXPECT_TRUE(contains(m_archiveErrors.back(), std::to_string(correlationId))) << m_archiveErrors.back();
+    EXPECT_EQ(m_archiveErrorCodes.back(), ArchiveErrorCode::UNKNOWN_CONTROL_SESSION) << m_archiveErrors.back();
 
     for (int i = 0; i < 100; ++i)
     {

@@ -53,36 +53,21 @@ struct Replay
     int mismatched = 0;
 };
 
-class ArchiveConcurrentTest : public ::testing::Test
+class ArchiveConcurrentTest : public ::testing::Test, protected test::ArchiveHarness
 {
 protected:
     void SetUp() override
     {
         transport::MediaDriverContext driverContext;
         driverContext.threadingMode = transport::ThreadingMode::SHARED;
-        m_driver = transport::MediaDriver::launch(driverContext);
         ArchiveContext context;
-        context.archiveDir = m_dir.path();
-        context.aeronDirectoryName = m_driver->aeronDirectoryName();
         context.threadingMode = ArchiveThreadingMode::DEDICATED;
         context.segmentFileLength = 64 * 1024;
         context.idleStrategy = "sleeping";
-        m_archive = Archive::launch(context);
-        transport::AeronContext aeronContext;
-        aeronContext.aeronDirectoryName = m_driver->aeronDirectoryName();
-        m_aeron = transport::Aeron::connect(aeronContext);
-        AeronArchiveContext clientContext;
-        clientContext.aeron = m_aeron;
-        m_client = AeronArchive::connect(clientContext);
+        launchHarness(driverContext, context, AeronArchiveContext{});
     }
 
-    void TearDown() override
-    {
-        m_client.reset();
-        m_aeron->close();
-        m_archive.reset();
-        m_driver.reset();
-    }
+    void TearDown() override { closeHarness(); }
 
     void poll(Replay& replay)
     {
@@ -135,11 +120,6 @@ protected:
         }
     }
 
-    test::TempDirectory m_dir;
-    std::unique_ptr<transport::MediaDriver> m_driver;
-    std::unique_ptr<Archive> m_archive;
-    std::shared_ptr<transport::Aeron> m_aeron;
-    std::unique_ptr<AeronArchive> m_client;
 };
 } // namespace
 

@@ -10,6 +10,7 @@
 #include "ArchiveTestSupport.hpp"
 #include "cox/archive/AeronArchive.hpp"
 #include "cox/archive/Archive.hpp"
+#include "cox/archive/ArchiveClientException.hpp"
 #include "cox/archive/ArchiveException.hpp"
 #include "cox/transport/Aeron.hpp"
 #include "cox/transport/MediaDriver.hpp"
@@ -23,7 +24,7 @@ namespace
 constexpr std::int64_t MS = 1'000'000;
 constexpr std::int64_t CONNECT_TIMEOUT_NS = 1'000 * MS;
 
-class ArchiveStallTest : public ::testing::Test
+class ArchiveStallTest : public ::testing::Test, protected test::ArchiveHarness
 {
 protected:
     void SetUp() override
@@ -31,19 +32,17 @@ protected:
         transport::MediaDriverContext driverContext;
         driverContext.threadingMode = transport::ThreadingMode::INVOKER;
         driverContext.nanoClock = m_clock;
-        m_driver = transport::MediaDriver::launch(driverContext);
         ArchiveContext context;
-        context.archiveDir = m_dir.path();
-        context.aeronDirectoryName = m_driver->aeronDirectoryName();
         context.threadingMode = ArchiveThreadingMode::INVOKER;
         context.connectTimeoutNs = CONNECT_TIMEOUT_NS;
         context.nanoClock = m_clock;
-        context.driverInvoker = [this] { return m_driver->doWork(); };
-        context.errorHandler = [this](const std::exception& e) { m_archiveErrors.emplace_back(e.what()); };
-        m_archive = Archive::launch(context);
+        context.errorHandler = [this](const std::exception& e)
+        {
+            const auto* archiveError = dynamic_cast<const ArchiveException*>(&e);
+            m_archiveErrorCodes.push_back(archiveError != nullptr ? archiveError->errorCode()
+                                                                  : ArchiveErrorCode::GENERIC);
+        };
         transport::AeronContext aeronContext;
-        aeronContext.aeronDirectoryName = m_driver->aeronDirectoryName();
-        aeronContext.useConductorAgentInvoker = true;
         aeronContext.nanoClock = m_clock;
         // Time moves a little with every cycle, so a request the archive dropped times out instead of hanging.
         aeronContext.driverInvoker = [this]
@@ -51,31 +50,24 @@ protected:
             m_clock->advance(MS);
             return m_driver->doWork() + m_archive->doWork();
         };
-        m_aeron = transport::Aeron::connect(aeronContext);
         AeronArchiveContext clientContext;
-        clientContext.aeron = m_aeron;
         clientContext.messageTimeoutNs = 2'000 * MS;
-        m_client = AeronArchive::connect(clientContext);
+        launchHarness(driverContext, context, clientContext, aeronContext);
     }
 
-    void TearDown() override
-    {
-        m_client.reset();
-        m_aeron->close();
-        m_archive.reset();
-        m_driver.reset();
-    }
+    void TearDown() override { closeHarness(); }
 
     int listAll()
     {
         return m_client->listRecordings(0, 10, [](const RecordingDescriptor&) {});
     }
 
+    /// The archive dropped a request because it names a control session it no longer has.
     bool sessionDropped() const
     {
-        for (const auto& error : m_archiveErrors)
+        for (const auto code : m_archiveErrorCodes)
         {
-            if (error.find("unknown controlSessionId") != std::string::npos)
+            if (code == ArchiveErrorCode::UNKNOWN_CONTROL_SESSION)
             {
                 return true;
             }
@@ -83,13 +75,19 @@ protected:
         return false;
     }
 
+    /// Runs the driver and the archive, not the client, for the given time.
+    void runWithoutTheClientFor(std::int64_t durationNs)
+    {
+        for (std::int64_t elapsed = 0; elapsed < durationNs; elapsed += 10 * MS)
+        {
+            m_clock->advance(10 * MS);
+            m_driver->doWork();
+            m_archive->doWork();
+        }
+    }
+
     std::shared_ptr<util::ManualNanoClock> m_clock = std::make_shared<util::ManualNanoClock>(1'000 * MS);
-    test::TempDirectory m_dir;
-    std::unique_ptr<transport::MediaDriver> m_driver;
-    std::unique_ptr<Archive> m_archive;
-    std::shared_ptr<transport::Aeron> m_aeron;
-    std::unique_ptr<AeronArchive> m_client;
-    std::vector<std::string> m_archiveErrors;
+    std::vector<ArchiveErrorCode> m_archiveErrorCodes;
 };
 } // namespace
 
@@ -106,12 +104,7 @@ TEST_F(ArchiveStallTest, shouldKeepControlSessionsAcrossAPauseOfTheWholeProcess)
 TEST_F(ArchiveStallTest, shouldDropTheSessionOfAClientSilentWhileTheArchiveRunsAndFailItsNextRequestAtOnce)
 {
     ASSERT_EQ(listAll(), 0);
-    for (std::int64_t elapsed = 0; elapsed < 2 * CONNECT_TIMEOUT_NS; elapsed += 10 * MS)
-    {
-        m_clock->advance(10 * MS);
-        m_driver->doWork();
-        m_archive->doWork();
-    }
+    runWithoutTheClientFor(2 * CONNECT_TIMEOUT_NS);
     const std::int64_t beforeNs = m_clock->nanoTime();
     try
     {
@@ -121,6 +114,20 @@ TEST_F(ArchiveStallTest, shouldDropTheSessionOfAClientSilentWhileTheArchiveRunsA
     catch (const ArchiveException& e)
     {
         EXPECT_NE(std::string(e.what()).find("closed control session"), std::string::npos) << e.what();
+        EXPECT_EQ(e.errorCode(), ArchiveErrorCode::UNKNOWN_CONTROL_SESSION) << e.what();
+        EXPECT_TRUE(isControlSessionLost(e)) << e.what();
     }
     EXPECT_LT(m_clock->nanoTime() - beforeNs, 500 * MS) << "failed fast, not after the 2 s message timeout";
+}
+
+TEST_F(ArchiveStallTest, shouldReportARequestOnADroppedSessionAsUnknownControlSession)
+{
+    ASSERT_EQ(listAll(), 0);
+    runWithoutTheClientFor(2 * CONNECT_TIMEOUT_NS);
+    ASSERT_FALSE(sessionDropped()) << "nothing was asked on the dropped session yet";
+
+    ASSERT_TRUE(m_client->archiveProxy().keepAlive(m_aeron->nextCorrelationId(), m_client->controlSessionId()));
+    runWithoutTheClientFor(100 * MS);
+
+    EXPECT_TRUE(sessionDropped());
 }

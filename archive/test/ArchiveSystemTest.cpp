@@ -7,6 +7,7 @@
 #include <map>
 #include <unistd.h>
 
+#include "ArchiveTestSupport.hpp"
 #include "cox/archive/AeronArchive.hpp"
 #include "cox/archive/Archive.hpp"
 #include "cox/transport/Aeron.hpp"
@@ -18,74 +19,31 @@ using codecs::archive::RecordingSignal;
 
 namespace
 {
-class ArchiveSystemTest : public ::testing::Test
+class ArchiveSystemTest : public ::testing::Test, protected test::ArchiveHarness
 {
 protected:
     void SetUp() override
     {
-        m_archiveDir = (std::filesystem::temp_directory_path() /
-                        ("cox-archive-test-" + std::to_string(::getpid()) + "-" +
-                         ::testing::UnitTest::GetInstance()->current_test_info()->name()))
-                           .string();
-        std::filesystem::remove_all(m_archiveDir);
         transport::MediaDriverContext driverContext;
         driverContext.threadingMode = transport::ThreadingMode::INVOKER;
-        m_driver = transport::MediaDriver::launch(driverContext);
-        launchArchive();
-        transport::AeronContext aeronContext;
-        aeronContext.aeronDirectoryName = m_driver->aeronDirectoryName();
-        aeronContext.useConductorAgentInvoker = true;
-        aeronContext.driverInvoker = [this] { return m_driver->doWork() + (m_archive ? m_archive->doWork() : 0); };
-        m_aeron = transport::Aeron::connect(aeronContext);
         AeronArchiveContext clientContext;
-        clientContext.aeron = m_aeron;
         clientContext.recordingSignalConsumer =
             [this](std::int64_t, std::int64_t, std::int64_t recordingId, std::int64_t, std::int64_t position,
                    RecordingSignal signal)
         {
             m_signals.push_back({recordingId, position, signal});
         };
-        m_client = AeronArchive::connect(clientContext);
+        launchHarness(driverContext, archiveContext(), clientContext);
     }
 
-    void TearDown() override
-    {
-        m_client.reset();
-        m_aeron->close();
-        m_archive.reset();
-        m_driver.reset();
-        std::filesystem::remove_all(m_archiveDir);
-    }
+    void TearDown() override { closeHarness(); }
 
-    void launchArchive()
+    static ArchiveContext archiveContext()
     {
         ArchiveContext context;
-        context.archiveDir = m_archiveDir;
-        context.aeronDirectoryName = m_driver->aeronDirectoryName();
         context.threadingMode = ArchiveThreadingMode::INVOKER;
         context.segmentFileLength = 64 * 1024;
-        context.driverInvoker = [this] { return m_driver->doWork(); };
-        m_archive = Archive::launch(context);
-    }
-
-    int pump()
-    {
-        return m_driver->doWork() + m_archive->doWork() + m_aeron->conductorAgentInvoker().invoke() +
-            m_client->pollForRecordingSignals();
-    }
-
-    bool pumpUntil(const std::function<bool()>& condition)
-    {
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        while (!condition())
-        {
-            if (std::chrono::steady_clock::now() > deadline)
-            {
-                return false;
-            }
-            pump();
-        }
-        return true;
+        return context;
     }
 
     bool hasSignal(RecordingSignal signal) const
@@ -140,11 +98,6 @@ protected:
         RecordingSignal signal;
     };
 
-    std::string m_archiveDir;
-    std::unique_ptr<transport::MediaDriver> m_driver;
-    std::unique_ptr<Archive> m_archive;
-    std::shared_ptr<transport::Aeron> m_aeron;
-    std::unique_ptr<AeronArchive> m_client;
     std::vector<Signal> m_signals;
     int m_replayCount = 0;
 };
@@ -209,7 +162,7 @@ TEST_F(ArchiveSystemTest, shouldTruncateAndSurviveRestart)
     // Restart the archive on the same directory: the catalog and segments are still there.
     m_client.reset();
     m_archive->close();
-    launchArchive();
+    launchArchive(archiveContext());
     AeronArchiveContext clientContext;
     clientContext.aeron = m_aeron;
     m_client = AeronArchive::connect(clientContext);

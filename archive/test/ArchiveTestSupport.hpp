@@ -1,15 +1,23 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "cox/archive/AeronArchive.hpp"
+#include "cox/archive/Archive.hpp"
 #include "cox/codecs/frames/DataHeaderFlyweight.hpp"
+#include "cox/transport/Aeron.hpp"
+#include "cox/transport/MediaDriver.hpp"
 #include "cox/util/BitUtil.hpp"
 
 namespace cox::archive::test
@@ -43,6 +51,100 @@ public:
 
 private:
     std::string m_path;
+};
+
+/// A media driver, an archive on a fresh directory and a connected AeronArchive client in one process: the set-up
+/// the archive's end-to-end tests share. With the driver in invoker mode the client's waits drive the driver and the
+/// archive, so a test runs on one thread. Fixtures derive from it, so their tests name m_driver, m_archive, m_aeron
+/// and m_client directly, and pass the contexts they want (clocks, timeouts, threading); the harness fills in only
+/// what ties the parts together and what a test left unset.
+class ArchiveHarness
+{
+protected:
+    ArchiveHarness() = default;
+    ~ArchiveHarness() { closeHarness(); }
+
+    ArchiveHarness(const ArchiveHarness&) = delete;
+    ArchiveHarness& operator=(const ArchiveHarness&) = delete;
+
+    void launchHarness(transport::MediaDriverContext driverContext, ArchiveContext archiveContext,
+                       AeronArchiveContext clientContext, transport::AeronContext aeronContext = {})
+    {
+        m_isInvoker = driverContext.threadingMode == transport::ThreadingMode::INVOKER;
+        m_driver = transport::MediaDriver::launch(driverContext);
+        launchArchive(std::move(archiveContext));
+        aeronContext.aeronDirectoryName = m_driver->aeronDirectoryName();
+        if (m_isInvoker)
+        {
+            aeronContext.useConductorAgentInvoker = true;
+            if (!aeronContext.driverInvoker)
+            {
+                // The archive may be down between a close and a relaunch.
+                aeronContext.driverInvoker = [this]
+                { return m_driver->doWork() + (m_archive ? m_archive->doWork() : 0); };
+            }
+        }
+        m_aeron = transport::Aeron::connect(aeronContext);
+        clientContext.aeron = m_aeron;
+        m_client = AeronArchive::connect(std::move(clientContext));
+    }
+
+    /// Launches (or relaunches) the archive on the harness's directory.
+    void launchArchive(ArchiveContext context)
+    {
+        context.archiveDir = m_dir.path();
+        context.aeronDirectoryName = m_driver->aeronDirectoryName();
+        if (m_isInvoker && !context.driverInvoker)
+        {
+            context.driverInvoker = [this] { return m_driver->doWork(); };
+        }
+        m_archive = Archive::launch(context);
+    }
+
+    /// Client first and driver last, so nothing outlives what it talks to. Idempotent.
+    void closeHarness()
+    {
+        m_client.reset();
+        if (m_aeron)
+        {
+            m_aeron->close();
+        }
+        m_archive.reset();
+        m_driver.reset();
+    }
+
+    /// One duty cycle of everything in invoker mode, then the client's recording signals.
+    int pump()
+    {
+        return m_driver->doWork() + m_archive->doWork() + m_aeron->conductorAgentInvoker().invoke() +
+            m_client->pollForRecordingSignals();
+    }
+
+    bool pumpUntil(const std::function<bool()>& condition, std::chrono::seconds timeout = std::chrono::seconds(10))
+    {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (!condition())
+        {
+            if (std::chrono::steady_clock::now() > deadline)
+            {
+                return false;
+            }
+            if (pump() == 0)
+            {
+                std::this_thread::sleep_for(std::chrono::microseconds(20));
+            }
+        }
+        return true;
+    }
+
+    TempDirectory m_dir;
+    std::unique_ptr<transport::MediaDriver> m_driver;
+    std::unique_ptr<Archive> m_archive;
+    std::shared_ptr<transport::Aeron> m_aeron;
+    std::unique_ptr<AeronArchive> m_client;
+
+private:
+    bool m_isInvoker = false;
 };
 
 /// One frame as it sits in a term buffer: full aligned bytes, PAD frames followed by zeros.

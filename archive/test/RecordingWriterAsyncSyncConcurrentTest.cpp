@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -72,6 +73,16 @@ std::int32_t countFramesRead(const TempDirectory& dir, std::int64_t stop)
     return frames;
 }
 
+/// A writer at sync level DATA that hands its syncs to syncer, initialised in dir.
+std::unique_ptr<RecordingWriter> asyncWriter(const TempDirectory& dir, std::shared_ptr<FileSyncer> syncer)
+{
+    auto params = RecordingWriter::paramsFor(dir.path(), descriptor(), 0, FileSyncLevel::DATA, false);
+    params.syncer = std::move(syncer);
+    auto writer = std::make_unique<RecordingWriter>(params);
+    writer->init();
+    return writer;
+}
+
 class CountingObserver final : public cox::util::DurabilityObserver
 {
 public:
@@ -86,10 +97,8 @@ TEST(RecordingWriterAsyncSyncConcurrentTest, shouldMoveThePositionOnlyWhenTheSyn
 {
     TempDirectory dir;
     auto syncer = std::make_shared<FileSyncer>();
-    auto params = RecordingWriter::paramsFor(dir.path(), descriptor(), 0, FileSyncLevel::DATA, false);
-    params.syncer = syncer;
-    RecordingWriter writer(params);
-    writer.init();
+    auto owned = asyncWriter(dir, syncer);
+    RecordingWriter& writer = *owned;
     const StreamBuilder builder = buildStream(10);
     const auto blocks = builder.blocks(1024);
     ASSERT_GE(blocks.size(), 2U);
@@ -110,10 +119,8 @@ TEST(RecordingWriterAsyncSyncConcurrentTest, shouldCoverBlocksWrittenDuringASync
 {
     TempDirectory dir;
     auto syncer = std::make_shared<FileSyncer>();
-    auto params = RecordingWriter::paramsFor(dir.path(), descriptor(), 0, FileSyncLevel::DATA, false);
-    params.syncer = syncer;
-    RecordingWriter writer(params);
-    writer.init();
+    auto owned = asyncWriter(dir, syncer);
+    RecordingWriter& writer = *owned;
     const StreamBuilder builder = buildStream(40); // under one segment
     std::int64_t lastEnd = 0;
     for (const auto& block : builder.blocks(2 * 1024))
@@ -138,10 +145,8 @@ TEST(RecordingWriterAsyncSyncConcurrentTest, shouldCoverBlocksWrittenDuringASync
 TEST(RecordingWriterAsyncSyncConcurrentTest, shouldFlushEverythingWrittenWhenAskedBeforeAStop)
 {
     TempDirectory dir;
-    auto params = RecordingWriter::paramsFor(dir.path(), descriptor(), 0, FileSyncLevel::DATA, false);
-    params.syncer = std::make_shared<FileSyncer>();
-    RecordingWriter writer(params);
-    writer.init();
+    auto owned = asyncWriter(dir, std::make_shared<FileSyncer>());
+    RecordingWriter& writer = *owned;
     const StreamBuilder builder = buildStream(20);
     for (const auto& block : builder.blocks(1024))
     {
@@ -156,10 +161,8 @@ TEST(RecordingWriterAsyncSyncConcurrentTest, shouldFlushEverythingWrittenWhenAsk
 TEST(RecordingWriterAsyncSyncConcurrentTest, shouldSyncTheFullSegmentBeforeRollingOver)
 {
     TempDirectory dir;
-    auto params = RecordingWriter::paramsFor(dir.path(), descriptor(), 0, FileSyncLevel::DATA, false);
-    params.syncer = std::make_shared<FileSyncer>();
-    RecordingWriter writer(params);
-    writer.init();
+    auto owned = asyncWriter(dir, std::make_shared<FileSyncer>());
+    RecordingWriter& writer = *owned;
     const StreamBuilder builder = buildStream(300); // about 3 segments
     ASSERT_GT(builder.position(), 2 * SEGMENT_LENGTH);
     for (const auto& block : builder.blocks(8 * 1024))
@@ -186,10 +189,8 @@ TEST(RecordingWriterAsyncSyncConcurrentTest, shouldSyncEachBlockItselfWhileADura
     CountingObserver observer;
     cox::util::installDurabilityObserver(&observer);
     {
-        auto params = RecordingWriter::paramsFor(dir.path(), descriptor(), 0, FileSyncLevel::DATA, false);
-        params.syncer = std::make_shared<FileSyncer>();
-        RecordingWriter writer(params);
-        writer.init();
+        auto owned = asyncWriter(dir, std::make_shared<FileSyncer>());
+        RecordingWriter& writer = *owned;
         const StreamBuilder builder = buildStream(10);
         for (const auto& block : builder.blocks(4 * 1024))
         {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "ArchiveTestSupport.hpp"
 #include "cox/archive/AeronArchive.hpp"
 #include "cox/archive/Archive.hpp"
 #include "cox/transport/Aeron.hpp"
@@ -31,34 +32,18 @@ int portFor(int offset)
     return 21000 + static_cast<int>(::getpid() % 12000) * 3 % 24000 + offset;
 }
 
-class ReplayMergeTest : public ::testing::Test
+class ReplayMergeTest : public ::testing::Test, protected test::ArchiveHarness
 {
 protected:
     void SetUp() override
     {
-        m_archiveDir = (std::filesystem::temp_directory_path() /
-                        ("cox-replay-merge-test-" + std::to_string(::getpid()) + "-" +
-                         ::testing::UnitTest::GetInstance()->current_test_info()->name()))
-                           .string();
-        std::filesystem::remove_all(m_archiveDir);
         transport::MediaDriverContext driverContext;
         driverContext.threadingMode = transport::ThreadingMode::INVOKER;
         driverContext.timerIntervalNs = 10'000'000;
-        m_driver = transport::MediaDriver::launch(driverContext);
         ArchiveContext context;
-        context.archiveDir = m_archiveDir;
-        context.aeronDirectoryName = m_driver->aeronDirectoryName();
         context.threadingMode = ArchiveThreadingMode::INVOKER;
         context.segmentFileLength = 64 * 1024;
-        context.driverInvoker = [this] { return m_driver->doWork(); };
-        m_archive = Archive::launch(context);
-        transport::AeronContext aeronContext;
-        aeronContext.aeronDirectoryName = m_driver->aeronDirectoryName();
-        aeronContext.useConductorAgentInvoker = true;
-        aeronContext.driverInvoker = [this] { return m_driver->doWork() + m_archive->doWork(); };
-        m_aeron = transport::Aeron::connect(aeronContext);
         AeronArchiveContext clientContext;
-        clientContext.aeron = m_aeron;
         clientContext.recordingSignalConsumer =
             [this](std::int64_t, std::int64_t, std::int64_t recordingId, std::int64_t, std::int64_t, RecordingSignal signal)
         {
@@ -67,39 +52,15 @@ protected:
                 m_recordingId = recordingId;
             }
         };
-        m_client = AeronArchive::connect(clientContext);
+        launchHarness(driverContext, context, clientContext);
     }
 
-    void TearDown() override
-    {
-        m_client.reset();
-        m_aeron->close();
-        m_archive.reset();
-        m_driver.reset();
-        std::filesystem::remove_all(m_archiveDir);
-    }
+    void TearDown() override { closeHarness(); }
 
-    int pump()
+    /// A merge over UDP can take longer than the harness's default wait on a loaded machine.
+    bool pumpUntil(const std::function<bool()>& condition)
     {
-        return m_driver->doWork() + m_archive->doWork() + m_aeron->conductorAgentInvoker().invoke() +
-            m_client->pollForRecordingSignals();
-    }
-
-    bool pumpUntil(const std::function<bool()>& condition, std::chrono::seconds timeout = std::chrono::seconds(20))
-    {
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        while (!condition())
-        {
-            if (std::chrono::steady_clock::now() > deadline)
-            {
-                return false;
-            }
-            if (pump() == 0)
-            {
-                ::usleep(20);
-            }
-        }
-        return true;
+        return ArchiveHarness::pumpUntil(condition, std::chrono::seconds(20));
     }
 
     /// Offers message `next` (its number, then a pattern from it) if the publication takes it.
@@ -136,11 +97,6 @@ protected:
             64);
     }
 
-    std::string m_archiveDir;
-    std::unique_ptr<transport::MediaDriver> m_driver;
-    std::unique_ptr<Archive> m_archive;
-    std::shared_ptr<transport::Aeron> m_aeron;
-    std::unique_ptr<AeronArchive> m_client;
     std::int64_t m_recordingId = -1;
     std::int64_t m_nextMessage = 0;
     std::vector<std::int64_t> m_received;

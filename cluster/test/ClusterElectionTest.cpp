@@ -10,17 +10,6 @@ namespace cox::cluster::test
 {
 namespace
 {
-TestCluster::Options automatic(int members, int portOffset)
-{
-    TestCluster::Options options;
-    options.memberCount = members;
-    options.portOffset = portOffset;
-    options.appointedLeader = false;
-    options.leaderHeartbeatTimeoutNs = 500'000'000;
-    options.startupCanvassTimeoutNs = 1'000'000'000;
-    return options;
-}
-
 /// Offers until the echo of payload comes back (a client retrying across a failover).
 bool echoThroughFailover(TestCluster& cluster, ClusterClient& client, RecordingEgressListener& listener,
                          const std::string& payload, std::chrono::milliseconds timeout = 20s)

@@ -710,4 +710,15 @@ private:
     std::set<int> m_paused;
     std::vector<std::shared_ptr<PartitionableUdpMedia>> m_media;
 };
+/// A cluster of members that elect their leader (none appointed), with a short heartbeat timeout for fast failover.
+inline TestCluster::Options automatic(int members, int portOffset)
+{
+    TestCluster::Options options;
+    options.memberCount = members;
+    options.portOffset = portOffset;
+    options.appointedLeader = false;
+    options.leaderHeartbeatTimeoutNs = 500'000'000;
+    options.startupCanvassTimeoutNs = 1'000'000'000;
+    return options;
+}
 } // namespace cox::cluster::test

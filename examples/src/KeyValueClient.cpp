@@ -42,6 +42,16 @@ void checkCapacity(const char* what, std::int32_t required, std::size_t bufferLe
     }
 }
 
+/// Checks that the buffer holds the request's required bytes, then wraps encoder over it behind a message header.
+template <typename Encoder>
+Encoder& wrapRequest(Encoder& encoder, const char* what, std::int32_t required, std::uint8_t* buffer,
+                     std::size_t bufferLength)
+{
+    checkCapacity(what, required, bufferLength);
+    kv::MessageHeaderEncoder header;
+    return encoder.wrapAndApplyHeader(buffer, 0, bufferLength, header);
+}
+
 template <typename Encoder>
 std::int32_t finish(const Encoder& encoder) noexcept
 {
@@ -83,20 +93,18 @@ std::int32_t KeyValueClient::cancelTimerRequestLength() noexcept
 std::int32_t KeyValueClient::encodeGet(std::uint8_t* buffer, std::size_t bufferLength, std::int64_t correlationId,
                                        std::string_view key)
 {
-    checkCapacity("GetRequest", getRequestLength(key.size()), bufferLength);
-    kv::MessageHeaderEncoder header;
     kv::GetRequestEncoder encoder;
-    encoder.wrapAndApplyHeader(buffer, 0, bufferLength, header).correlationId(correlationId).putKey(key);
+    wrapRequest(encoder, "GetRequest", getRequestLength(key.size()), buffer, bufferLength)
+        .correlationId(correlationId)
+        .putKey(key);
     return finish(encoder);
 }
 
 std::int32_t KeyValueClient::encodePut(std::uint8_t* buffer, std::size_t bufferLength, std::int64_t correlationId,
                                        std::string_view key, std::string_view value)
 {
-    checkCapacity("PutRequest", putRequestLength(key.size(), value.size()), bufferLength);
-    kv::MessageHeaderEncoder header;
     kv::PutRequestEncoder encoder;
-    encoder.wrapAndApplyHeader(buffer, 0, bufferLength, header)
+    wrapRequest(encoder, "PutRequest", putRequestLength(key.size(), value.size()), buffer, bufferLength)
         .correlationId(correlationId)
         .putKey(key)
         .putValue(value);
@@ -107,11 +115,9 @@ std::int32_t KeyValueClient::encodeCompareAndSet(std::uint8_t* buffer, std::size
                                                  std::int64_t correlationId, std::string_view key,
                                                  std::string_view expectedValue, std::string_view newValue)
 {
-    checkCapacity("CompareAndSetRequest",
-                  compareAndSetRequestLength(key.size(), expectedValue.size(), newValue.size()), bufferLength);
-    kv::MessageHeaderEncoder header;
     kv::CompareAndSetRequestEncoder encoder;
-    encoder.wrapAndApplyHeader(buffer, 0, bufferLength, header)
+    const std::int32_t required = compareAndSetRequestLength(key.size(), expectedValue.size(), newValue.size());
+    wrapRequest(encoder, "CompareAndSetRequest", required, buffer, bufferLength)
         .correlationId(correlationId)
         .putKey(key)
         .putExpectedValue(expectedValue)
@@ -122,10 +128,10 @@ std::int32_t KeyValueClient::encodeCompareAndSet(std::uint8_t* buffer, std::size
 std::int32_t KeyValueClient::encodeDelete(std::uint8_t* buffer, std::size_t bufferLength, std::int64_t correlationId,
                                           std::string_view key)
 {
-    checkCapacity("DeleteRequest", deleteRequestLength(key.size()), bufferLength);
-    kv::MessageHeaderEncoder header;
     kv::DeleteRequestEncoder encoder;
-    encoder.wrapAndApplyHeader(buffer, 0, bufferLength, header).correlationId(correlationId).putKey(key);
+    wrapRequest(encoder, "DeleteRequest", deleteRequestLength(key.size()), buffer, bufferLength)
+        .correlationId(correlationId)
+        .putKey(key);
     return finish(encoder);
 }
 
@@ -133,10 +139,8 @@ std::int32_t KeyValueClient::encodeScheduleTimer(std::uint8_t* buffer, std::size
                                                  std::int64_t correlationId, std::int64_t timerId,
                                                  std::int64_t deadlineOffset)
 {
-    checkCapacity("ScheduleTimerRequest", scheduleTimerRequestLength(), bufferLength);
-    kv::MessageHeaderEncoder header;
     kv::ScheduleTimerRequestEncoder encoder;
-    encoder.wrapAndApplyHeader(buffer, 0, bufferLength, header)
+    wrapRequest(encoder, "ScheduleTimerRequest", scheduleTimerRequestLength(), buffer, bufferLength)
         .correlationId(correlationId)
         .timerId(timerId)
         .deadlineOffset(deadlineOffset);
@@ -146,10 +150,10 @@ std::int32_t KeyValueClient::encodeScheduleTimer(std::uint8_t* buffer, std::size
 std::int32_t KeyValueClient::encodeCancelTimer(std::uint8_t* buffer, std::size_t bufferLength,
                                                std::int64_t correlationId, std::int64_t timerId)
 {
-    checkCapacity("CancelTimerRequest", cancelTimerRequestLength(), bufferLength);
-    kv::MessageHeaderEncoder header;
     kv::CancelTimerRequestEncoder encoder;
-    encoder.wrapAndApplyHeader(buffer, 0, bufferLength, header).correlationId(correlationId).timerId(timerId);
+    wrapRequest(encoder, "CancelTimerRequest", cancelTimerRequestLength(), buffer, bufferLength)
+        .correlationId(correlationId)
+        .timerId(timerId);
     return finish(encoder);
 }
 

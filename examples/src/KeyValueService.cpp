@@ -166,13 +166,25 @@ void KeyValueService::onRequest(cluster::ClientSession& session, std::int64_t ti
     }
 }
 
+template <typename Decoder>
+bool KeyValueService::decodeOrReject(Decoder& decoder, cluster::ClientSession& session, std::int64_t correlationId,
+                                     const std::uint8_t* data, std::size_t length, std::uint16_t blockLength,
+                                     std::uint16_t version)
+{
+    if (decoder.wrapForDecode(data, HEADER_LENGTH, blockLength, version, length) != DecodeError::NONE)
+    {
+        rejectRequest(session, correlationId);
+        return false;
+    }
+    return true;
+}
+
 void KeyValueService::onGet(cluster::ClientSession& session, std::int64_t correlationId, const std::uint8_t* data,
                             std::size_t length, std::uint16_t blockLength, std::uint16_t version)
 {
     kv::GetRequestDecoder decoder;
-    if (decoder.wrapForDecode(data, HEADER_LENGTH, blockLength, version, length) != DecodeError::NONE)
+    if (!decodeOrReject(decoder, session, correlationId, data, length, blockLength, version))
     {
-        rejectRequest(session, correlationId);
         return;
     }
     const std::string_view key = decoder.key();
@@ -196,9 +208,8 @@ void KeyValueService::onPut(cluster::ClientSession& session, std::int64_t correl
                             std::size_t length, std::uint16_t blockLength, std::uint16_t version)
 {
     kv::PutRequestDecoder decoder;
-    if (decoder.wrapForDecode(data, HEADER_LENGTH, blockLength, version, length) != DecodeError::NONE)
+    if (!decodeOrReject(decoder, session, correlationId, data, length, blockLength, version))
     {
-        rejectRequest(session, correlationId);
         return;
     }
     const std::string_view key = decoder.key();
@@ -226,9 +237,8 @@ void KeyValueService::onCompareAndSet(cluster::ClientSession& session, std::int6
                                       std::uint16_t version)
 {
     kv::CompareAndSetRequestDecoder decoder;
-    if (decoder.wrapForDecode(data, HEADER_LENGTH, blockLength, version, length) != DecodeError::NONE)
+    if (!decodeOrReject(decoder, session, correlationId, data, length, blockLength, version))
     {
-        rejectRequest(session, correlationId);
         return;
     }
     const std::string_view key = decoder.key();
@@ -261,9 +271,8 @@ void KeyValueService::onDelete(cluster::ClientSession& session, std::int64_t cor
                                std::size_t length, std::uint16_t blockLength, std::uint16_t version)
 {
     kv::DeleteRequestDecoder decoder;
-    if (decoder.wrapForDecode(data, HEADER_LENGTH, blockLength, version, length) != DecodeError::NONE)
+    if (!decodeOrReject(decoder, session, correlationId, data, length, blockLength, version))
     {
-        rejectRequest(session, correlationId);
         return;
     }
     const std::string_view key = decoder.key();
@@ -288,11 +297,14 @@ void KeyValueService::onScheduleTimer(cluster::ClientSession& session, std::int6
                                       std::int64_t timestamp, const std::uint8_t* data, std::size_t length,
                                       std::uint16_t blockLength, std::uint16_t version)
 {
-    kv::ScheduleTimerRequestDecoder decoder;
-    if (m_cluster == nullptr ||
-        decoder.wrapForDecode(data, HEADER_LENGTH, blockLength, version, length) != DecodeError::NONE)
+    if (m_cluster == nullptr)
     {
         rejectRequest(session, correlationId);
+        return;
+    }
+    kv::ScheduleTimerRequestDecoder decoder;
+    if (!decodeOrReject(decoder, session, correlationId, data, length, blockLength, version))
+    {
         return;
     }
     const std::int64_t timerId = decoder.timerId();
@@ -320,11 +332,14 @@ void KeyValueService::onCancelTimer(cluster::ClientSession& session, std::int64_
                                     const std::uint8_t* data, std::size_t length, std::uint16_t blockLength,
                                     std::uint16_t version)
 {
-    kv::CancelTimerRequestDecoder decoder;
-    if (m_cluster == nullptr ||
-        decoder.wrapForDecode(data, HEADER_LENGTH, blockLength, version, length) != DecodeError::NONE)
+    if (m_cluster == nullptr)
     {
         rejectRequest(session, correlationId);
+        return;
+    }
+    kv::CancelTimerRequestDecoder decoder;
+    if (!decodeOrReject(decoder, session, correlationId, data, length, blockLength, version))
+    {
         return;
     }
     const auto it = m_timers.find(decoder.timerId());

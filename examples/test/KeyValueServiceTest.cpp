@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "KeyValueServiceTestSupport.hpp"
 #include "ServiceTestDoubles.hpp"
 #include "cox/codecs/kv/KvCodecs.hpp"
 #include "cox/examples/KeyValueClient.hpp"
@@ -17,73 +18,17 @@ using cox::codecs::kv::ResponseCode;
 using cox::examples::KeyValueClient;
 using cox::examples::KeyValueService;
 using cox::examples::test::bytesOf;
+using cox::examples::test::casRequest;
+using cox::examples::test::deleteRequest;
 using cox::examples::test::FakeClientSession;
 using cox::examples::test::FakeCluster;
+using cox::examples::test::getRequest;
+using cox::examples::test::putRequest;
 using cox::examples::test::SnapshotStream;
 using cox::transport::PublicationResult;
 
-std::vector<std::uint8_t> getRequest(std::int64_t correlationId, std::string_view key)
+class KeyValueServiceTest : public cox::examples::test::KeyValueServiceFixture
 {
-    std::vector<std::uint8_t> buffer(static_cast<std::size_t>(KeyValueClient::getRequestLength(key.size())));
-    buffer.resize(
-        static_cast<std::size_t>(KeyValueClient::encodeGet(buffer.data(), buffer.size(), correlationId, key)));
-    return buffer;
-}
-
-std::vector<std::uint8_t> putRequest(std::int64_t correlationId, std::string_view key, std::string_view value)
-{
-    std::vector<std::uint8_t> buffer(
-        static_cast<std::size_t>(KeyValueClient::putRequestLength(key.size(), value.size())));
-    buffer.resize(
-        static_cast<std::size_t>(KeyValueClient::encodePut(buffer.data(), buffer.size(), correlationId, key, value)));
-    return buffer;
-}
-
-std::vector<std::uint8_t> casRequest(std::int64_t correlationId, std::string_view key, std::string_view expected,
-                                     std::string_view newValue)
-{
-    std::vector<std::uint8_t> buffer(static_cast<std::size_t>(
-        KeyValueClient::compareAndSetRequestLength(key.size(), expected.size(), newValue.size())));
-    buffer.resize(static_cast<std::size_t>(KeyValueClient::encodeCompareAndSet(
-        buffer.data(), buffer.size(), correlationId, key, expected, newValue)));
-    return buffer;
-}
-
-std::vector<std::uint8_t> deleteRequest(std::int64_t correlationId, std::string_view key)
-{
-    std::vector<std::uint8_t> buffer(static_cast<std::size_t>(KeyValueClient::deleteRequestLength(key.size())));
-    buffer.resize(
-        static_cast<std::size_t>(KeyValueClient::encodeDelete(buffer.data(), buffer.size(), correlationId, key)));
-    return buffer;
-}
-
-class KeyValueServiceTest : public ::testing::Test
-{
-protected:
-    void SetUp() override
-    {
-        m_cluster.sessions[m_session.id()] = &m_session;
-        m_service.onStart(m_cluster, nullptr);
-    }
-
-    /// Sends one request and returns the one reply it must produce.
-    KeyValueClient::Response request(const std::vector<std::uint8_t>& payload)
-    {
-        const std::size_t before = m_session.offers.size();
-        cox::examples::test::deliver(m_service, &m_session, payload);
-        EXPECT_EQ(before + 1, m_session.offers.size()) << "expected exactly one reply";
-        KeyValueClient::Response response;
-        if (m_session.offers.size() == before + 1)
-        {
-            const std::vector<std::uint8_t>& reply = m_session.offers.back();
-            EXPECT_TRUE(KeyValueClient::decodeResponse(reply.data(), reply.size(), response));
-        }
-        return response;
-    }
-
-    FakeCluster m_cluster;
-    FakeClientSession m_session{7};
-    KeyValueService m_service;
 };
 
 TEST_F(KeyValueServiceTest, shouldReplyOkToPutAndReturnTheValueOnGet)

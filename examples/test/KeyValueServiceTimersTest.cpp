@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "KeyValueServiceTestSupport.hpp"
 #include "ServiceTestDoubles.hpp"
 #include "cox/codecs/kv/KvCodecs.hpp"
 #include "cox/examples/KeyValueClient.hpp"
@@ -17,63 +18,17 @@ namespace
 using cox::codecs::kv::ResponseCode;
 using cox::examples::KeyValueClient;
 using cox::examples::KeyValueService;
+using cox::examples::test::cancelRequest;
 using cox::examples::test::deliver;
 using cox::examples::test::FakeClientSession;
 using cox::examples::test::FakeCluster;
+using cox::examples::test::putRequest;
+using cox::examples::test::scheduleRequest;
 using cox::examples::test::SnapshotStream;
 using Timer = std::pair<std::int64_t, std::int64_t>;
 
-std::vector<std::uint8_t> scheduleRequest(std::int64_t correlationId, std::int64_t timerId, std::int64_t offset)
+class KeyValueServiceTimersTest : public cox::examples::test::KeyValueServiceFixture
 {
-    std::vector<std::uint8_t> buffer(static_cast<std::size_t>(KeyValueClient::scheduleTimerRequestLength()));
-    buffer.resize(static_cast<std::size_t>(
-        KeyValueClient::encodeScheduleTimer(buffer.data(), buffer.size(), correlationId, timerId, offset)));
-    return buffer;
-}
-
-std::vector<std::uint8_t> cancelRequest(std::int64_t correlationId, std::int64_t timerId)
-{
-    std::vector<std::uint8_t> buffer(static_cast<std::size_t>(KeyValueClient::cancelTimerRequestLength()));
-    buffer.resize(static_cast<std::size_t>(
-        KeyValueClient::encodeCancelTimer(buffer.data(), buffer.size(), correlationId, timerId)));
-    return buffer;
-}
-
-std::vector<std::uint8_t> putRequest(std::int64_t correlationId, std::string_view key, std::string_view value)
-{
-    std::vector<std::uint8_t> buffer(
-        static_cast<std::size_t>(KeyValueClient::putRequestLength(key.size(), value.size())));
-    buffer.resize(
-        static_cast<std::size_t>(KeyValueClient::encodePut(buffer.data(), buffer.size(), correlationId, key, value)));
-    return buffer;
-}
-
-class KeyValueServiceTimersTest : public ::testing::Test
-{
-protected:
-    void SetUp() override
-    {
-        m_cluster.sessions[m_session.id()] = &m_session;
-        m_service.onStart(m_cluster, nullptr);
-    }
-
-    KeyValueClient::Response request(const std::vector<std::uint8_t>& payload, std::int64_t timestamp)
-    {
-        const std::size_t before = m_session.offers.size();
-        deliver(m_service, &m_session, payload, timestamp);
-        EXPECT_EQ(before + 1, m_session.offers.size()) << "expected exactly one reply";
-        KeyValueClient::Response response;
-        if (m_session.offers.size() == before + 1)
-        {
-            const std::vector<std::uint8_t>& reply = m_session.offers.back();
-            EXPECT_TRUE(KeyValueClient::decodeResponse(reply.data(), reply.size(), response));
-        }
-        return response;
-    }
-
-    FakeCluster m_cluster;
-    FakeClientSession m_session{7};
-    KeyValueService m_service;
 };
 
 TEST_F(KeyValueServiceTimersTest, shouldScheduleTheTimerAtTheRequestTimestampPlusItsOffset)

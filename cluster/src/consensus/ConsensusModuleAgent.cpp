@@ -674,20 +674,18 @@ int ConsensusModuleAgent::updateCatchups(std::int64_t nowNs)
     return work;
 }
 
-int ConsensusModuleAgent::reconnectArchiveAfter(const std::string& error)
+int ConsensusModuleAgent::reconnectArchiveAfter(const std::exception& error)
 {
     // The archive dropped this module's control session (the process was paused past the archive's timeout, say):
-    // it refuses every request on it ("unknown controlSessionId"), often without an answer the client could see
-    // ("response not received"), or with its response stream gone ("closed control session"). Connect again;
-    // recordings and replays live on in the archive.
-    if (error.find("unknown controlSessionId") == std::string::npos &&
-        error.find("response not received") == std::string::npos &&
-        error.find("closed control session") == std::string::npos)
+    // it refuses every request on it (UNKNOWN_CONTROL_SESSION), often without an answer the client could see (a
+    // response timeout), or with its response stream gone. Connect again; recordings and replays live on in the
+    // archive.
+    if (!archive::isControlSessionLost(error))
     {
         return 0;
     }
-    std::cerr << "consensus-module: member " << m_thisMember->id << " reconnects to its archive after: " << error
-              << std::endl;
+    std::cerr << "consensus-module: member " << m_thisMember->id
+              << " reconnects to its archive after: " << error.what() << std::endl;
     m_archive.reset();
     connectArchive();
     return 1;
@@ -695,7 +693,7 @@ int ConsensusModuleAgent::reconnectArchiveAfter(const std::string& error)
 
 void ConsensusModuleAgent::onElectionError(const std::exception& error, std::int64_t nowNs)
 {
-    static_cast<void>(reconnectArchiveAfter(error.what()));
+    static_cast<void>(reconnectArchiveAfter(error));
     // As Aeron: count it and start the election again from INIT, after a pause so a persistent fault (a peer
     // not up yet, a refused archive request) is not retried in a tight loop.
     m_errorCounter->setOrdered(m_errorCounter->get() + 1);
@@ -740,14 +738,19 @@ int ConsensusModuleAgent::slowTick(std::int64_t nowNs)
         m_archiveKeepAliveDeadlineNs = nowNs + ARCHIVE_KEEP_ALIVE_INTERVAL_NS;
         static_cast<void>(m_archive->archiveProxy().keepAlive(-1, m_archive->controlSessionId()));
     }
-    const std::string archiveError = m_archive->pollForErrorResponse();
-    if (!archiveError.empty())
+    try
+    {
+        // Rare (an ERROR the archive sent on this session outside a blocking request), so an exception is cheap
+        // enough here, and it carries the error code.
+        m_archive->checkForErrorResponse();
+    }
+    catch (const archive::ArchiveResponseException& archiveError)
     {
         m_errorCounter->setOrdered(m_errorCounter->get() + 1);
-        std::cerr << "consensus-module: archive error: " << archiveError << std::endl;
+        std::cerr << "consensus-module: archive error: " << archiveError.what() << std::endl;
         if (m_election)
         {
-            m_election->onArchiveError(archiveError);
+            m_election->onArchiveError(archiveError.what());
         }
         work += reconnectArchiveAfter(archiveError);
     }

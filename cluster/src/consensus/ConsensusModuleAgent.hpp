@@ -147,8 +147,9 @@ private:
     void startRecovery(std::int64_t nowNs);
     void createCounters();
     void connectArchive();
-    /// Connects to the archive again if error says it dropped this module's control session; 1 if it did.
-    int reconnectArchiveAfter(const std::string& error);
+    /// Connects to the archive again if error says it dropped this module's control session
+    /// (archive::isControlSessionLost); 1 if it did.
+    int reconnectArchiveAfter(const std::exception& error);
     void createChannels();
     void allocateRecoveryState();
     [[nodiscard]] std::string ingressChannelFor(const ClusterMember& member) const;

@@ -30,11 +30,13 @@ namespace cox::archive
 /// A client of an archive over the control protocol (Aeron's AeronArchive).
 ///
 /// Blocking calls send a request with a fresh correlation id, then poll the response subscription until the
-/// ControlResponse with that id arrives, at most messageTimeoutNs (ArchiveTimeoutException naming the request).
-/// While waiting they skip responses to other requests, hand RecordingSignalEvents to the context's signal
-/// consumer and ERRORs for other correlation ids to its error handler; an ERROR for their own id throws
-/// ArchiveResponseException (code = the response's relevantId). They also drive the Aeron client's conductor, the
-/// driver and the archive when those run in invoker mode, so one thread can run all of them.
+/// ControlResponse with that id arrives, at most messageTimeoutNs (ArchiveResponseTimeoutException naming the
+/// request). While waiting they skip responses to other requests, hand RecordingSignalEvents to the context's
+/// signal consumer and ERRORs for other correlation ids to its error handler; an ERROR for their own id throws
+/// ArchiveResponseException (code = the response's relevantId), and a response stream the archive closed throws
+/// ArchiveException UNKNOWN_CONTROL_SESSION at once; isControlSessionLost() tells the errors a new connect mends.
+/// They also drive the Aeron client's conductor, the driver and the archive when those run in invoker mode, so one
+/// thread can run all of them.
 ///
 /// Public calls are serialised by a lock, so any thread may use the client. Agents that must not block use
 /// archiveProxy() to send and a ControlResponsePoller or RecordingSignalPoller to read.

@@ -37,4 +37,17 @@ class ArchiveTimeoutException : public util::CoxException
 public:
     using util::CoxException::CoxException;
 };
+
+/// A request was sent but its response (or the next descriptor of a listing) did not come in time. An archive that
+/// dropped the control session drops its requests without an answer, so this is how a lost session usually shows.
+class ArchiveResponseTimeoutException : public ArchiveTimeoutException
+{
+public:
+    using ArchiveTimeoutException::ArchiveTimeoutException;
+};
+
+/// True if error says this client's control session is gone and only a new connect can help: the archive refused
+/// the session (UNKNOWN_CONTROL_SESSION, from an ERROR response or the client seeing the response stream closed),
+/// or did not answer a request sent on it (ArchiveResponseTimeoutException).
+[[nodiscard]] bool isControlSessionLost(const std::exception& error) noexcept;
 } // namespace cox::archive

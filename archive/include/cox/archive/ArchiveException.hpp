@@ -25,7 +25,11 @@ enum class ArchiveErrorCode : std::int32_t
     STORAGE_SPACE = 11,
     UNKNOWN_REPLICATION = 12,
     UNAUTHORISED_ACTION = 13,
-    REPLICATION_CONNECTION_FAILURE = 14
+    REPLICATION_CONNECTION_FAILURE = 14,
+    /// Coxswain's, past Aeron's last code (Aeron reports it as GENERIC text): a request named a control session
+    /// the archive does not have (it timed the session out, or never had it). The client loses nothing by
+    /// connecting again; recordings and replays outlive the session.
+    UNKNOWN_CONTROL_SESSION = 15
 };
 
 [[nodiscard]] const char* toString(ArchiveErrorCode code) noexcept;

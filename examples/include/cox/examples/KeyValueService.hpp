@@ -113,6 +113,10 @@ private:
                          std::uint16_t version);
     void onCancelTimer(cluster::ClientSession& session, std::int64_t correlationId, const std::uint8_t* data,
                        std::size_t length, std::uint16_t blockLength, std::uint16_t version);
+    /// Wraps decoder over the request's body; if it does not decode, rejects the request and returns false.
+    template <typename Decoder>
+    bool decodeOrReject(Decoder& decoder, cluster::ClientSession& session, std::int64_t correlationId,
+                        const std::uint8_t* data, std::size_t length, std::uint16_t blockLength, std::uint16_t version);
     void rejectRequest(cluster::ClientSession& session, std::int64_t correlationId);
     /// code is a cox::codecs::kv::ResponseCode, kept as its wire value so this header needs no generated code.
     void reply(cluster::ClientSession& session, std::int64_t correlationId, std::int32_t code,
