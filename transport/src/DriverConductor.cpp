@@ -847,7 +847,7 @@ SendChannelEndpoint* DriverConductor::sendEndpointFor(const ChannelUri& uri)
     const std::string key = endpointKey(uri);
     for (auto& endpoint : m_sendEndpoints)
     {
-        if (endpoint->key() == key)
+        if (endpoint->key() == key && !m_sendEndpointsClosing.contains(endpoint.get()))
         {
             return endpoint.get();
         }
@@ -1417,6 +1417,7 @@ void DriverConductor::deleteNetworkPublication(NetworkPublication* publication)
     std::filesystem::remove(logFileName, ignored);
     if (endpoint->decRef() == 0)
     {
+        m_sendEndpointsClosing.insert(endpoint);
         Sender* sender = m_resources.sender.get();
         DriverConductor* self = this;
         util::CommandQueue* toConductor = &m_resources.toConductor;
@@ -1426,7 +1427,10 @@ void DriverConductor::deleteNetworkPublication(NetworkPublication* publication)
                 sender->onRemoveEndpoint(endpoint);
                 toConductor->offer(
                     [self, endpoint]
-                    { std::erase_if(self->m_sendEndpoints, [endpoint](const auto& e) { return e.get() == endpoint; }); });
+                    {
+                        self->m_sendEndpointsClosing.erase(endpoint);
+                        std::erase_if(self->m_sendEndpoints, [endpoint](const auto& e) { return e.get() == endpoint; });
+                    });
             });
     }
 }

@@ -219,6 +219,9 @@ private:
     std::vector<LingeringImage> m_lingeringImages;
     std::set<NetworkPublication*> m_retiringPublications;
     std::set<ReceiveChannelEndpoint*> m_receiveEndpointsClosing;
+    /// Send endpoints whose last publication has gone and whose removal the sender has yet to confirm: a new
+    /// publication to the same channel must get an endpoint of its own, not one about to be deleted.
+    std::set<SendChannelEndpoint*> m_sendEndpointsClosing;
     std::int64_t m_nextReceiverId;
 };
 } // namespace cox::transport
