@@ -441,10 +441,11 @@ inline bool pinToCpu(int index)
 }
 
 /// A UDP port base for a run: spread by process id so that concurrent runs (ctest -j, other
-/// developers' benchmarks on a shared machine) rarely collide; `--port` overrides it.
+/// developers' benchmarks on a shared machine) rarely collide, and below the kernel's ephemeral range (32768 up),
+/// where a socket bound to port 0 may already hold it; `--port` overrides it.
 inline int defaultPortBase()
 {
-    return 30000 + static_cast<int>(::getpid() % 4000) * 5;
+    return 20000 + static_cast<int>(::getpid() % 2400) * 5;
 }
 
 /// Runs a subcommand body, turning the set-up exceptions it may throw into an exit code and a

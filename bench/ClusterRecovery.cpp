@@ -1165,7 +1165,7 @@ int runClusterRecovery(const std::vector<std::string>& args)
         .option("idle", "backoff", "the member's idle strategy")
         .option("log-term-length", "16m", "term length of the log")
         .option("ipc-term-kib", "1024", "the member's IPC term length in KiB (snapshot recording and replays)")
-        .option("port", "41000", "first of the loopback UDP ports (member +0..5, client egress +10)")
+        .option("port", "29000", "first of the loopback UDP ports (member +0..5, client egress +10)")
         .option("dir", std::filesystem::temp_directory_path().string(),
                 "parent of the run's directory (removed at the end); the disk baseline runs there too")
         .option("keep", "0", "1 keeps the run's directory")

@@ -84,10 +84,11 @@ private:
     std::shared_ptr<std::atomic<bool>> m_isolated = std::make_shared<std::atomic<bool>>(false);
 };
 
-/// A UDP port base unlikely to collide with another test process.
+/// A UDP port base unlikely to collide with another test process, below the kernel's ephemeral range (32768 up):
+/// a named port there can be taken by any socket bound to port 0.
 inline int clusterTestPort(int offset)
 {
-    return 21000 + static_cast<int>(::getpid() % 9000) * 4 % 36000 + offset;
+    return 10000 + static_cast<int>(::getpid() % 4500) * 4 + offset;
 }
 
 /// A deterministic service driven by its payloads:

@@ -152,8 +152,14 @@ public:
         {
             throw util::IoException(util::errnoMessage("socket", bindAddress.toString()));
         }
-        const int reuse = 1;
-        ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse));
+        if (bindAddress.port() != 0)
+        {
+            // A named port may be bound again while a closing endpoint still holds it. Never for port 0: Linux
+            // then hands out ports already bound by other SO_REUSEADDR sockets, and a datagram for one of
+            // them goes to the other (a publication that never hears its status messages).
+            const int reuse = 1;
+            ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse));
+        }
         if (soRcvBuf > 0)
         {
             ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &soRcvBuf, sizeof(soRcvBuf));

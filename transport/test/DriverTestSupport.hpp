@@ -23,7 +23,8 @@ namespace cox::transport::test
 /// A UDP port unlikely to collide with another test process running at the same time.
 inline int testPort(int offset)
 {
-    return 20000 + static_cast<int>(::getpid() % 15000) * 3 % 30000 + offset;
+    // Below the kernel's ephemeral range (32768 up), where any socket bound to port 0 could hold a named port.
+    return 10000 + static_cast<int>(::getpid() % 6000) * 3 + offset;
 }
 
 class InvokerDriverFixture

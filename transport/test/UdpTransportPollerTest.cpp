@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -189,5 +190,21 @@ TEST(UdpTransportPollerDriverTest, shouldDeliverEveryStreamWhenTheDriverWatchesM
     {
         EXPECT_EQ(received[i], MESSAGES) << "stream " << i;
         EXPECT_EQ(outOfOrder[i], 0) << "stream " << i;
+    }
+}
+
+// Hundreds of endpoints on ephemeral ports (a leader's egress to each client, each client's egress subscription):
+// each must get a port of its own, or datagrams for one go to another.
+TEST(SocketUdpMediaTest, shouldGiveEveryEphemeralBindAPortOfItsOwn)
+{
+    auto media = socketUdpMedia();
+    auto named = media->open(InetAddress::parse("127.0.0.1:" + std::to_string(testPort(260))), 0, 0);
+    std::vector<std::unique_ptr<UdpTransport>> transports;
+    std::set<std::uint16_t> ports{named->localAddress().port()};
+    for (int i = 0; i < 1500; ++i)
+    {
+        transports.push_back(media->open(InetAddress::parse(i % 2 == 0 ? "127.0.0.1:0" : "0.0.0.0:0"), 0, 0));
+        EXPECT_TRUE(ports.insert(transports.back()->localAddress().port()).second)
+            << "port " << transports.back()->localAddress().port() << " handed out twice";
     }
 }
