@@ -59,12 +59,23 @@ struct BenchClusterOptions
     /// The archive's and recording log's file sync level (cluster.file-sync-level): 0 leaves the log in the page
     /// cache, 1 fdatasyncs each recorded block before its position counts towards the commit position.
     std::int32_t fileSyncLevel = 0;
+    /// At a sync level, sync on the archive's own thread (node.archive-async-sync) or in the recorder.
+    bool archiveAsyncSync = true;
     /// Sessions a member accepts; a benchmark with many clients raises it from the default.
     std::int32_t maxConcurrentSessions = 10;
 
     /// The first port above the members', free for the benchmark's own use.
     [[nodiscard]] int firstFreePort() const noexcept { return portBase + memberCount * MEMBER_PORT_STRIDE; }
 };
+
+/// A driver's counters, one per line under a title.
+inline std::string describeCountersOf(const std::string& title, const util::CountersReader& counters)
+{
+    std::string text = title + " counters:\n";
+    counters.forEach([&text](const util::CounterMetadata& counter)
+                     { text += "  " + std::string(counter.label) + " = " + std::to_string(counter.value) + "\n"; });
+    return text;
+}
 
 /// The idle strategy alias names, with the backoff's longest park set to maxParkPeriodNs.
 inline std::unique_ptr<util::IdleStrategy> newBenchIdleStrategy(const std::string& alias, std::int64_t maxParkPeriodNs)
@@ -166,10 +177,7 @@ public:
         std::string text;
         for (std::size_t i = 0; i < m_nodes.size(); ++i)
         {
-            text += "member " + std::to_string(i) + " counters:\n";
-            m_nodes[i]->aeron().countersReader().forEach(
-                [&text](const util::CounterMetadata& counter)
-                { text += "  " + std::string(counter.label) + " = " + std::to_string(counter.value) + "\n"; });
+            text += describeCountersOf("member " + std::to_string(i), m_nodes[i]->aeron().countersReader());
         }
         return text;
     }
@@ -216,6 +224,7 @@ private:
         context.services.push_back(m_services.at(static_cast<std::size_t>(memberId)).get());
         context.threadingMode = m_options.threadingMode;
         context.idleStrategy = m_options.idleStrategy;
+        context.archiveAsyncSync = m_options.archiveAsyncSync;
         // Log buffers in memory as a deployment would have them; the archive (the log's persistence) stays
         // on the file system under the cluster directory.
         if (std::filesystem::is_directory("/dev/shm"))

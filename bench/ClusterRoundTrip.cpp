@@ -89,6 +89,8 @@ struct RoundTripConfig
     std::string threading;
     std::string idle;
     std::int64_t maxParkNs = 0;
+    /// The benchmark's client thread when it finds nothing to do: yield, or back off as the members do.
+    std::string clientIdle;
     int portBase = 0;
     std::string dir;
     std::string curveFile;
@@ -178,7 +180,9 @@ class ClusterLoadTarget final : public bench::LoadTarget
 {
 public:
     ClusterLoadTarget(const RoundTripConfig& config, const std::string& ingressEndpoints)
-        : m_kv(config.service == "kv"), m_messageLength(config.messageLength)
+        : m_kv(config.service == "kv"),
+          m_messageLength(config.messageLength),
+          m_idle(config.clientIdle == "backoff" ? bench::newBenchIdleStrategy(config.idle, config.maxParkNs) : nullptr)
     {
         const std::size_t capacity = m_kv ? static_cast<std::size_t>(examples::KeyValueClient::putRequestLength(
                                                 KV_KEY_LENGTH, static_cast<std::size_t>(m_messageLength)))
@@ -281,7 +285,22 @@ public:
         {
             throw util::IllegalStateException(m_error);
         }
+        if (workCount > 0 && m_idle)
+        {
+            m_idle->reset();
+        }
         return workCount;
+    }
+
+    /// Backing off parks for at most the members' longest park, and only when nothing is due before it ends.
+    void idle(std::int64_t maxWaitNs) override
+    {
+        if (m_idle && maxWaitNs > 0)
+        {
+            m_idle->idle();
+            return;
+        }
+        std::this_thread::yield();
     }
 
     int housekeeping() override
@@ -306,6 +325,7 @@ public:
     }
 
     [[nodiscard]] std::int64_t connectRetries() const noexcept { return m_connectRetries; }
+    [[nodiscard]] transport::Aeron& aeron() { return m_transport.aeron(); }
 
     void onReply(int session, const std::uint8_t* data, std::int32_t length)
     {
@@ -364,6 +384,7 @@ private:
     std::string m_error;
     std::int64_t m_connectRetries = 0;
     std::int64_t m_lastKeepAliveNs = 0;
+    std::unique_ptr<util::IdleStrategy> m_idle;
 };
 
 void SessionListener::onMessage(std::int64_t, std::int64_t, const util::AtomicBuffer& buffer, std::int32_t offset,
@@ -730,7 +751,17 @@ void runCluster(const RoundTripConfig& config, const bench::BenchClusterOptions&
         }
         catch (const std::exception&)
         {
-            std::fprintf(stderr, "%s", cluster.describeCounters().c_str());
+            std::fprintf(stderr, "%s%s", cluster.describeCounters().c_str(),
+                         bench::describeCountersOf("client driver", target.aeron().countersReader()).c_str());
+            for (int m = 0; m < config.memberCount; ++m)
+            {
+                // Read while the member runs: a rough figure, for the post-mortem only.
+                if (const auto* service = dynamic_cast<const examples::KeyValueService*>(&cluster.service(m)))
+                {
+                    std::fprintf(stderr, "member %d key-value service: replies dropped %lld\n", m,
+                                 static_cast<long long>(service->droppedReplies()));
+                }
+            }
             throw;
         }
         sent = config.requestsPerRun() * ((config.runsFixed() ? 1 : 0) + (config.runsMax() ? 1 : 0));
@@ -868,7 +899,7 @@ void writeCurves(const RoundTripConfig& config, const Results& results)
 int runClusterRoundTrip(const std::vector<std::string>& args)
 {
     bench::BenchArgs options("cluster");
-    const int defaultPortBase = 20000 + static_cast<int>(::getpid() % 400) * 100;
+    const int defaultPortBase = 20000 + static_cast<int>(::getpid() % 120) * 100; // below 32768: see defaultPortBase()
     options.option("messages", "100000", "measured requests of each run, over all sessions")
         .option("warmup", "10000", "requests before measuring, in each run, over all sessions")
         .option("rate", "10000", "requests per second of the fixed-rate run, over all sessions")
@@ -890,6 +921,10 @@ int runClusterRoundTrip(const std::vector<std::string>& args)
         .option("idle", "backoff", "idle strategy of every member thread and the baseline echo: backoff | yielding")
         .option("max-park-us", "100",
                 "--threading member: the backoff's longest park, 1..1000 us (the nodes' own threads: 1000)")
+        .option("client-idle", "yield",
+                "the benchmark's client thread when idle: yield | backoff (as the members, parking up to --max-park-us)")
+        .option("async-sync", "on",
+                "at sync level 1: fdatasync on the archive's own thread (on) or in the member's recorder (off)")
         .option("dir", std::filesystem::temp_directory_path().string(),
                 "where the members' cluster and archive directories go (the file system the syncs hit)")
         .option("curve-file", "", "append latency percentile curves here (lines: label percentile latency_us)")
@@ -915,6 +950,7 @@ int runClusterRoundTrip(const std::vector<std::string>& args)
                                    config.threading = options.choice("threading", {"member", "shared", "dedicated"});
                                    config.idle = options.choice("idle", {"backoff", "yielding"});
                                    config.maxParkNs = options.integer("max-park-us", 1, 1000) * 1000;
+                                   config.clientIdle = options.choice("client-idle", {"yield", "backoff"});
                                    config.dir = options.text("dir");
                                    config.curveFile = options.text("curve-file");
                                    config.label = options.text("label");
@@ -930,6 +966,7 @@ int runClusterRoundTrip(const std::vector<std::string>& args)
                                    clusterOptions.maxParkPeriodNs = config.maxParkNs;
                                    clusterOptions.portBase = config.portBase;
                                    clusterOptions.fileSyncLevel = config.syncLevel;
+                                   clusterOptions.archiveAsyncSync = options.choice("async-sync", {"on", "off"}) == "on";
                                    clusterOptions.maxConcurrentSessions = config.sessions + 4;
                                    clusterOptions.parentDir = config.dir;
 

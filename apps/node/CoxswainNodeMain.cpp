@@ -70,6 +70,7 @@ int run(const cox::apps::node::NodeOptions& options)
     context.threadingMode = cox::apps::node::threadingModeOf(config.nodeThreadingMode);
     context.idleStrategy = config.nodeIdleStrategy;
     context.archiveChecksums = config.nodeArchiveChecksums;
+    context.archiveAsyncSync = config.nodeArchiveAsyncSync;
     context.errorHandler = [memberId](const std::exception& ex)
     { std::fprintf(stderr, "coxswain-node[%d]: error: %s\n", memberId, ex.what()); };
 

@@ -173,6 +173,11 @@ const std::vector<Field>& fields()
          "(aeron.archive.record.checksum / replay.checksum). Turn it on with file-sync-level 1 or 2: a power loss "
          "can tear a write inside a frame, and only the checksum tells the torn frame from a whole one when the "
          "archive recovers."},
+        {"node.archive-async-sync", Kind::BOOL, &C::nodeArchiveAsyncSync,
+         "coxswain-node: at file-sync-level 1 or 2 the archive syncs the log on a thread of its own, and a position "
+         "counts towards commit only once a sync covering it has finished; the member's other work goes on "
+         "meanwhile, and the bytes written during one sync ride on the next. `false`: the recorder waits for each "
+         "sync itself (the member's thread stops for it when its agents share a thread)."},
     };
     return FIELDS;
 }

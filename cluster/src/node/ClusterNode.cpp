@@ -124,6 +124,7 @@ void ClusterNode::start()
     }
     archiveContext.recordChecksum = m_context.archiveChecksums;
     archiveContext.replayChecksum = m_context.archiveChecksums;
+    archiveContext.asyncFileSync = m_context.archiveAsyncSync;
     archiveContext.errorHandler = m_context.errorHandler;
     archiveContext.nanoClock = m_context.nanoClock;
     archiveContext.epochClock = m_context.epochClock;

@@ -50,6 +50,8 @@ struct ClusterNodeContext
     /// CRC-32C of every recorded frame (log and snapshots), checked on replay: a snapshot whose bytes changed on
     /// disk is then found at start-up and the previous one used.
     bool archiveChecksums = false;
+    /// At a file sync level, sync the log on the archive's own thread (archive::ArchiveContext::asyncFileSync).
+    bool archiveAsyncSync = true;
     std::string idleStrategy = "backoff";
     /// Term length of the driver's publications other than the log (ingress, egress, consensus, control).
     std::int32_t publicationTermBufferLength = 1024 * 1024;

@@ -110,6 +110,7 @@ struct ConsensusModuleConfig
     std::string nodeThreadingMode = "dedicated";
     std::string nodeIdleStrategy = "backoff";
     bool nodeArchiveChecksums = false;
+    bool nodeArchiveAsyncSync = true;
 
     /// Where the values came from, for error messages: the file name, or "defaults".
     std::string sourceName = "defaults";
