@@ -38,7 +38,8 @@ cox_build() {
     shift
     log "configuring $dir"
     cmake -S "$COX_ROOT" -B "$dir" -G Ninja "$@" >"$dir.configure.log" 2>&1 || {
-        cat "$dir.configure.log"
+        # To stderr: callers that hide the build's progress (bench-report) must still show why it failed.
+        cat "$dir.configure.log" >&2
         return 1
     }
     log "building $dir with $COX_JOBS jobs"
