@@ -753,9 +753,9 @@ void runCluster(const RoundTripConfig& config, const bench::BenchClusterOptions&
         {
             std::fprintf(stderr, "%s%s", cluster.describeCounters().c_str(),
                          bench::describeCountersOf("client driver", target.aeron().countersReader()).c_str());
+            cluster.close(); // members stopped and joined: their services are safe to read
             for (int m = 0; m < config.memberCount; ++m)
             {
-                // Read while the member runs: a rough figure, for the post-mortem only.
                 if (const auto* service = dynamic_cast<const examples::KeyValueService*>(&cluster.service(m)))
                 {
                     std::fprintf(stderr, "member %d key-value service: replies dropped %lld\n", m,

@@ -36,15 +36,15 @@ protected:
         launchHarness(driverContext, archiveContext(), clientContext);
     }
 
-    void TearDown() override { closeHarness(); }
-
-    static ArchiveContext archiveContext()
+    [[nodiscard]] virtual ArchiveContext archiveContext() const
     {
         ArchiveContext context;
         context.threadingMode = ArchiveThreadingMode::INVOKER;
         context.segmentFileLength = 64 * 1024;
         return context;
     }
+
+    void TearDown() override { closeHarness(); }
 
     bool hasSignal(RecordingSignal signal) const
     {
@@ -100,6 +100,19 @@ protected:
 
     std::vector<Signal> m_signals;
     int m_replayCount = 0;
+};
+
+/// The same archive syncing its recordings (file sync level 1): positions move only as the FileSyncer's syncs end.
+class ArchiveSystemSyncedTest : public ArchiveSystemTest
+{
+protected:
+    [[nodiscard]] ArchiveContext archiveContext() const override
+    {
+        ArchiveContext context = ArchiveSystemTest::archiveContext();
+        context.fileSyncLevel = FileSyncLevel::DATA;
+        context.catalogFileSyncLevel = FileSyncLevel::DATA;
+        return context;
+    }
 };
 } // namespace
 
@@ -262,5 +275,31 @@ TEST_F(ArchiveSystemTest, shouldNeverReplayPastTheLimitCounterOfABoundedReplay)
     for (int i = 0; i < 100; ++i)
     {
         ASSERT_EQ(i, received[static_cast<std::size_t>(i)]);
+    }
+}
+
+TEST_F(ArchiveSystemSyncedTest, shouldReportEveryRecordedByteOnceSyncedAndStopThere)
+{
+    const std::int64_t subscriptionId = m_client->startRecording("aeron:ipc?term-length=64k", 110, SourceLocation::LOCAL);
+    auto publication = m_aeron->addExclusivePublication("aeron:ipc?term-length=64k", 110);
+    ASSERT_TRUE(pumpUntil([&] { return hasSignal(RecordingSignal::START); }));
+    const std::int64_t recordingId = m_signals.front().recordingId;
+
+    publish(*publication, 2000); // several 64 KiB segments: each roll-over waits for the syncer
+    const std::int64_t end = publication->position();
+    // The recorder hands the syncs to the FileSyncer and moves the position only as they finish: a session that
+    // stopped asking (or publishing) would leave it short of the end.
+    ASSERT_TRUE(pumpUntil([&] { return m_client->getRecordingPosition(recordingId) == end; }))
+        << "the recording position stopped at " << m_client->getRecordingPosition(recordingId) << " of " << end;
+
+    m_client->stopRecording(subscriptionId);
+    ASSERT_TRUE(pumpUntil([&] { return hasSignal(RecordingSignal::STOP); }));
+    EXPECT_EQ(m_client->getStopPosition(recordingId), end);
+
+    const std::vector<int> received = replayAll(recordingId, 0, NULL_LENGTH, 2000);
+    ASSERT_EQ(received.size(), 2000u);
+    for (int i = 0; i < 2000; ++i)
+    {
+        ASSERT_EQ(received[static_cast<std::size_t>(i)], i);
     }
 }

@@ -299,12 +299,17 @@ void ReceiveChannelEndpoint::addDestination(int transportIndex, std::shared_ptr<
     {
         m_transports.resize(static_cast<std::size_t>(transportIndex) + 1);
     }
-    auto& slot = m_transports[static_cast<std::size_t>(transportIndex)];
+    replaceTransport(m_transports[static_cast<std::size_t>(transportIndex)], std::move(udpTransport));
+}
+
+void ReceiveChannelEndpoint::replaceTransport(std::shared_ptr<UdpTransport>& slot, std::shared_ptr<UdpTransport> next)
+{
+    // The receiver's poller must never hold a transport this endpoint has let go of.
     if (slot && m_poller != nullptr)
     {
         m_poller->remove(*slot);
     }
-    slot = std::move(udpTransport);
+    slot = std::move(next);
     if (slot && m_poller != nullptr)
     {
         m_poller->add(*slot);
@@ -315,12 +320,7 @@ void ReceiveChannelEndpoint::removeDestination(int transportIndex)
 {
     if (transportIndex >= 0 && static_cast<std::size_t>(transportIndex) < m_transports.size())
     {
-        auto& slot = m_transports[static_cast<std::size_t>(transportIndex)];
-        if (slot && m_poller != nullptr)
-        {
-            m_poller->remove(*slot);
-        }
-        slot.reset();
+        replaceTransport(m_transports[static_cast<std::size_t>(transportIndex)], nullptr);
     }
     for (auto& [streamId, interest] : m_streams)
     {

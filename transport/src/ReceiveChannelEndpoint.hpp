@@ -159,6 +159,8 @@ private:
     };
 
     int pollTransport(int transportIndex, std::int64_t nowNs, const SetupHandler& onSetupRequest);
+    /// Puts next in slot, moving the poller's watch from the old transport to the new one.
+    void replaceTransport(std::shared_ptr<UdpTransport>& slot, std::shared_ptr<UdpTransport> next);
     void onData(const std::uint8_t* datagram, std::size_t length, const InetAddress& source, int transportIndex,
                 std::int64_t nowNs);
     void onSetup(const std::uint8_t* datagram, std::size_t length, const InetAddress& source, int transportIndex,

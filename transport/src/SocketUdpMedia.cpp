@@ -79,7 +79,7 @@ public:
         auto* socket = dynamic_cast<SocketUdpTransport*>(&transport);
         if (socket == nullptr)
         {
-            m_withoutDescriptor.push_back(&transport); // not ours to wait on: read on every poll
+            m_withoutDescriptor.add(transport); // not ours to wait on: read on every poll
             return;
         }
         epoll_event event{};
@@ -94,7 +94,7 @@ public:
 
     void remove(UdpTransport& transport) noexcept override
     {
-        std::erase(m_withoutDescriptor, &transport);
+        m_withoutDescriptor.remove(transport);
         auto* socket = dynamic_cast<SocketUdpTransport*>(&transport);
         if (socket != nullptr && std::find(m_sockets.begin(), m_sockets.end(), socket) != m_sockets.end())
         {
@@ -105,12 +105,7 @@ public:
 
     int poll() noexcept override
     {
-        int marked = 0;
-        for (UdpTransport* transport : m_withoutDescriptor)
-        {
-            transport->markReadable();
-            ++marked;
-        }
+        int marked = m_withoutDescriptor.poll();
         if (m_sockets.size() <= ITERATION_THRESHOLD)
         {
             for (SocketUdpTransport* socket : m_sockets)
@@ -136,7 +131,7 @@ public:
 private:
     int m_epollFd;
     std::vector<SocketUdpTransport*> m_sockets;
-    std::vector<UdpTransport*> m_withoutDescriptor;
+    IteratingUdpTransportPoller m_withoutDescriptor;
     std::array<epoll_event, 64> m_events{};
 };
 
